@@ -1,0 +1,1 @@
+"""Interoperability layer: exchange with other learning systems (xAPI)."""
