@@ -1,0 +1,190 @@
+"""The SQL side tables next to the event store: meta, and later keys and views (persistence layer).
+
+eventsourcing owns the event tables. learningorg keeps a few tables of its own in the same database
+(the store secret, projection views with their tracking positions). ``Database`` is the small
+interface they are written against; SQLite, PostgreSQL and an in-memory SQLite (for ``memory://``)
+implement it. SQL is written with ``?`` placeholders and ``{name}`` for table names; each dialect
+adapts both.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal, Protocol
+
+from learningorg.domain.errors import StoreError
+from learningorg.persistence.stores import StoreConfig
+
+Dialect = Literal["sqlite", "postgresql"]
+
+
+class Cursor(Protocol):
+    """What the side tables need of a DB-API cursor."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement."""
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any:
+        """Run one statement for many parameter rows."""
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+
+    def fetchall(self) -> list[Any]:
+        """All remaining rows."""
+
+
+class Database:
+    """A connection to the store's database for learningorg's own tables."""
+
+    dialect: Dialect
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def table(self, name: str) -> str:
+        """The qualified name of one of learningorg's tables."""
+        return name
+
+    def sql(self, statement: str) -> str:
+        """Adapt a statement written with ``?`` placeholders to this dialect."""
+        return statement
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """A cursor whose statements commit together, or not at all."""
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+class SqliteDatabase(Database):
+    """learningorg's tables inside the SQLite store file (or an in-memory database)."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        uri = path.startswith("file:")
+        try:
+            self._conn = sqlite3.connect(
+                path, uri=uri, timeout=30, check_same_thread=False, isolation_level=None
+            )
+            self._conn.execute("PRAGMA busy_timeout = 30000")
+        except sqlite3.Error as error:
+            msg = f"cannot open the SQLite store {path!r}: {error}; check the path and permissions"
+            raise StoreError(msg) from error
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self._lock:
+            cursor = self._conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                self._conn.rollback()
+                raise
+            else:
+                self._conn.commit()
+            finally:
+                cursor.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresDatabase(Database):
+    """learningorg's tables in the store's PostgreSQL schema."""
+
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, config: StoreConfig) -> None:
+        super().__init__()
+        import psycopg
+
+        assert config.postgres is not None
+        pg = config.postgres
+        self.schema = pg.schema
+        try:
+            self._conn = psycopg.connect(
+                host=pg.host,
+                port=pg.port,
+                user=pg.user,
+                password=pg.password or None,
+                dbname=pg.dbname,
+                connect_timeout=10,
+                autocommit=True,
+            )
+            with self._conn.transaction():
+                self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        except psycopg.Error as error:
+            msg = (
+                f"cannot open the PostgreSQL store {config.display_url!r}: "
+                f"{str(error).strip()}; check that the server runs and the URL is right"
+            )
+            raise StoreError(msg) from error
+
+    def table(self, name: str) -> str:
+        return f'"{self.schema}".{name}'
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", "%s")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+            yield _PostgresCursor(cursor)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class _PostgresCursor:
+    """Adapts ``?`` placeholders for a psycopg cursor."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._cursor.execute(sql.replace("?", "%s"), params)
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any:
+        return self._cursor.executemany(sql.replace("?", "%s"), params)
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+
+def open_database(config: StoreConfig) -> Database:
+    """Open learningorg's side tables for the store ``config`` describes."""
+    if config.kind == "sqlite":
+        assert config.sqlite_path is not None
+        return SqliteDatabase(config.sqlite_path)
+    if config.kind == "postgresql":
+        return PostgresDatabase(config)
+    # memory://: a private in-memory SQLite database keeps the side tables.
+    return SqliteDatabase(":memory:")
+
+
+def load_or_create_secret(database: Database) -> bytes:
+    """The store secret used to derive ids: created once with the store, then kept in it."""
+    meta = database.table("learningorg_meta")
+    with database.transaction() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {meta} (name TEXT PRIMARY KEY, value TEXT)")
+        cursor.execute(
+            database.sql(f"INSERT INTO {meta} (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING"),
+            ("secret", secrets.token_hex(32)),
+        )
+        cursor.execute(database.sql(f"SELECT value FROM {meta} WHERE name = ?"), ("secret",))
+        row = cursor.fetchone()
+    return bytes.fromhex(row[0])

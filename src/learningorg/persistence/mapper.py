@@ -1,0 +1,83 @@
+"""Maps learningorg events to eventsourcing's stored events and back (persistence layer).
+
+Stored state is the event's JSON (pydantic ``model_dump(mode="json")`` encoded with orjson) without
+``originator_id`` and ``originator_version`` (they are columns), plus ``class_version``. Reading
+upcasts state stored by an older ``class_version`` before validating it, since a custom mapper
+bypasses eventsourcing's own upcasting.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID
+
+import orjson
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
+
+from learningorg.domain.events import LearningEvent, event_class
+
+_EXCLUDE = {"originator_id", "originator_version"}
+
+
+def encode_state(event: LearningEvent) -> bytes:
+    """The stored state of ``event`` (before any compression or encryption)."""
+    state = event.model_dump(mode="json", exclude=_EXCLUDE)
+    state["class_version"] = type(event).class_version
+    return orjson.dumps(state)
+
+
+def decode_state(
+    topic: str, originator_id: UUID, originator_version: int, data: bytes
+) -> LearningEvent:
+    """Rebuild an event from its topic, stream position and (plain) stored state."""
+    cls = event_class(topic)
+    state: dict[str, Any] = orjson.loads(data)
+    cls.upcast(state, int(state.pop("class_version", 1)))
+    state["originator_id"] = originator_id
+    state["originator_version"] = originator_version
+    return cls.model_validate(state)
+
+
+class PydanticMapper(Mapper[UUID]):
+    """An eventsourcing ``Mapper`` for learningorg's pydantic events."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        """Convert an event to the row eventsourcing stores."""
+        event = cast(LearningEvent, domain_event)
+        data = encode_state(event)
+        if self.compressor:
+            data = self.compressor.compress(data)
+        if self.cipher:
+            data = self.cipher.encrypt(data)
+        return StoredEvent(
+            originator_id=event.originator_id,
+            originator_version=event.originator_version,
+            topic=event.TOPIC,
+            state=data,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        """Convert a stored row back to an event, upcasting old versions."""
+        return self.to_learning_event(stored_event)
+
+    def to_learning_event(self, stored_event: StoredEvent) -> LearningEvent:
+        """Like ``to_domain_event``, typed as a ``LearningEvent``."""
+        data = stored_event.state
+        try:
+            if self.cipher:
+                data = self.cipher.decrypt(data)
+            if self.compressor:
+                data = self.compressor.decompress(data)
+            originator_id = stored_event.originator_id
+            if not isinstance(originator_id, UUID):
+                originator_id = UUID(str(originator_id))
+            return decode_state(
+                stored_event.topic, originator_id, stored_event.originator_version, data
+            )
+        except Exception as error:
+            msg = (
+                f"cannot read the stored event {stored_event.topic!r} of stream "
+                f"{stored_event.originator_id} version {stored_event.originator_version}: {error}"
+            )
+            raise MapperDeserialisationError(msg) from error

@@ -1,0 +1,181 @@
+"""Store URLs: one string chooses memory, SQLite or PostgreSQL (persistence layer).
+
+``memory://``
+    Everything in this process; gone when it ends. For tests and experiments.
+``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``
+    One SQLite file (the default, ``sqlite:///learningorg.db``). One store per file.
+``postgresql://user[:password]@host[:port]/database[?schema=name]``
+    PostgreSQL, for production. ``schema`` keeps several stores apart in one database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from learningorg.domain.errors import StoreError, StoreURLError
+
+DEFAULT_STORE = "sqlite:///learningorg.db"
+STORE_ENV_VAR = "LEARNINGORG_STORE"
+APPLICATION_NAME = "LearningRecords"
+_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresParams:
+    """Connection parameters of a PostgreSQL store."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+    schema: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    """A parsed store URL."""
+
+    url: str
+    kind: Literal["memory", "sqlite", "postgresql"]
+    sqlite_path: str | None = None
+    postgres: PostgresParams | None = None
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, for messages and logs."""
+        if self.postgres and self.postgres.password:
+            return self.url.replace(f":{self.postgres.password}@", ":***@")
+        return self.url
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing ``Application`` environment for this store."""
+        if self.kind == "memory":
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        if self.kind == "sqlite":
+            assert self.sqlite_path is not None
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": self.sqlite_path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        assert self.postgres is not None
+        pg = self.postgres
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": pg.dbname,
+            "POSTGRES_HOST": pg.host,
+            "POSTGRES_PORT": str(pg.port),
+            "POSTGRES_USER": pg.user,
+            "POSTGRES_PASSWORD": pg.password,
+            "POSTGRES_SCHEMA": pg.schema,
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "4",
+        }
+
+
+def resolve_store_url(url: str | None) -> str:
+    """The store URL to use: the argument, else ``LEARNINGORG_STORE``, else the default."""
+    if url is not None:
+        return url
+    return os.environ.get(STORE_ENV_VAR) or DEFAULT_STORE
+
+
+def parse_store_url(url: str) -> StoreConfig:
+    """Parse a store URL, raising ``StoreURLError`` that says what a valid one looks like.
+
+    >>> parse_store_url("memory://").kind
+    'memory'
+    >>> parse_store_url("sqlite:///data/learning.db").sqlite_path
+    'data/learning.db'
+    >>> parse_store_url("postgresql://postgres@127.0.0.1:5432/test").postgres.port
+    5432
+    """
+    if not isinstance(url, str) or not url.strip():
+        msg = (
+            f"store URL {url!r} is empty; use memory://, sqlite:///path/to/file.db "
+            "or postgresql://user@host:port/database"
+        )
+        raise StoreURLError(msg)
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep:
+        msg = (
+            f"store URL {url!r} has no scheme; use memory://, sqlite:///path/to/file.db "
+            "or postgresql://user@host:port/database"
+        )
+        raise StoreURLError(msg)
+    if scheme == "memory":
+        return StoreConfig(url=url, kind="memory")
+    if scheme == "sqlite":
+        return _parse_sqlite(url, rest)
+    if scheme in {"postgresql", "postgres"}:
+        return _parse_postgres(url)
+    msg = (
+        f"store URL {url!r} has the unknown scheme {scheme!r}; use memory://, "
+        "sqlite:///path/to/file.db or postgresql://user@host:port/database"
+    )
+    raise StoreURLError(msg)
+
+
+def _parse_sqlite(url: str, rest: str) -> StoreConfig:
+    if not rest.startswith("/") or rest == "/":
+        msg = (
+            f"SQLite store URL {url!r} has no file path; write sqlite:///relative/file.db "
+            "(three slashes) or sqlite:////absolute/file.db (four)"
+        )
+        raise StoreURLError(msg)
+    path = unquote(rest[1:])
+    if path == ":memory:":
+        return StoreConfig(url=url, kind="sqlite", sqlite_path="file::memory:?cache=shared")
+    parent = Path(path).expanduser().resolve().parent
+    if not parent.is_dir():
+        msg = (
+            f"cannot open SQLite store {url!r}: the folder {str(parent)!r} does not exist; "
+            "create it first or choose another path"
+        )
+        raise StoreError(msg)
+    if Path(path).is_dir():
+        msg = f"cannot open SQLite store {url!r}: {path!r} is a folder; give a file name"
+        raise StoreError(msg)
+    return StoreConfig(url=url, kind="sqlite", sqlite_path=str(Path(path).expanduser()))
+
+
+def _parse_postgres(url: str) -> StoreConfig:
+    parts = urlsplit(url)
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        msg = (
+            f"PostgreSQL store URL {url!r} names no database; "
+            "write postgresql://user@host:port/database"
+        )
+        raise StoreURLError(msg)
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        msg = f"PostgreSQL store URL {url!r} has an invalid port; use a number such as 5432"
+        raise StoreURLError(msg) from None
+    query = parse_qs(parts.query)
+    schema = query.get("schema", ["public"])[0]
+    if not _SCHEMA_NAME.match(schema):
+        msg = (
+            f"PostgreSQL schema {schema!r} in {url!r} is not a plain identifier; "
+            "use letters, digits and underscores"
+        )
+        raise StoreURLError(msg)
+    params = PostgresParams(
+        host=parts.hostname or "127.0.0.1",
+        port=port,
+        user=unquote(parts.username or "postgres"),
+        password=unquote(parts.password or ""),
+        dbname=dbname,
+        schema=schema,
+    )
+    return StoreConfig(url=url, kind="postgresql", postgres=params)
