@@ -10,9 +10,10 @@ organisation; replay the streams into learning-capacity profiles and knowledge-f
 ['jeugdzorg-noord']
 """
 
-from learningorg.application import EventMeta, HistoryEntry, LearningRecords, Recorded
+from learningorg.application import EventMeta, HistoryEntry, Recorded
 from learningorg.domain import events
 from learningorg.domain.events import LearningEvent
+from learningorg.records import LearningRecords
 
 __version__ = "0.1.0"
 

@@ -1,4 +1,6 @@
-"""``LearningRecords``: the application that records and reads learning (application layer).
+"""``Records``: the application that records and reads learning (application layer).
+
+The public ``learningorg.LearningRecords`` extends it with the projections and xAPI.
 
 One eventsourcing ``Application`` holds every organisation, team and person stream of a store, so
 its notification log gives one total order over all of them; every projection is a fold over that
@@ -14,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple, TypedDict, TypeVar, Unpack, cast
+from typing import Any, NamedTuple, Self, TypedDict, TypeVar, Unpack, cast
 from uuid import UUID, uuid4
 
 import orjson
@@ -171,10 +173,10 @@ def _validation_message(event_class: type[ev.LearningEvent], error: ValidationEr
     return f"{event_class.__name__} rejected: " + "; ".join(parts)
 
 
-class LearningRecords:
+class Records:
     """Record learning as events and read it back, for one store.
 
-    >>> records = LearningRecords("memory://")
+    >>> records = Records("memory://")
     >>> _ = records.register_organisation("jeugdzorg-noord", "Jeugdzorg Noord")
     >>> _ = records.register_team("jeugdzorg-noord", "T1", "Ambulant team Noord")
     >>> _ = records.register_person("jeugdzorg-noord", "E001", name="Sanne")
@@ -229,11 +231,15 @@ class LearningRecords:
         self._app.close()
         self.database.close()
 
-    def __enter__(self) -> LearningRecords:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def now(self) -> datetime:
+        """The current time of this instance's clock (timezone-aware)."""
+        return self._clock()
 
     @property
     def recorder(self) -> Any:
@@ -1310,4 +1316,4 @@ class LearningRecords:
         return "team" if isinstance(first, ev.TeamRegistered) else "person"
 
 
-__all__ = ["EventMeta", "HistoryEntry", "LearningRecords", "Recorded"]
+__all__ = ["EventMeta", "HistoryEntry", "Recorded", "Records"]

@@ -93,8 +93,8 @@ def parse_store_url(url: str) -> StoreConfig:
 
     >>> parse_store_url("memory://").kind
     'memory'
-    >>> parse_store_url("sqlite:///data/learning.db").sqlite_path
-    'data/learning.db'
+    >>> parse_store_url("sqlite:///learning.db").sqlite_path
+    'learning.db'
     >>> parse_store_url("postgresql://postgres@127.0.0.1:5432/test").postgres.port
     5432
     """
