@@ -281,6 +281,10 @@ class Records:
             msg = f"cannot read from the store {self.config.display_url!r}: {error}"
             raise StoreError(msg) from error
 
+    def stream_events(self, stream_id: UUID) -> list[ev.LearningEvent]:
+        """Every event of the stream with id ``stream_id``, in stream order."""
+        return self._read_stream(stream_id)
+
     def _load(self, cls: type[A], organisation: str, stream_id: UUID) -> A:
         """The aggregate, from the cache brought up to date, or replayed from the store."""
         with self._lock:

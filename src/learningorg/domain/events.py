@@ -44,8 +44,12 @@ def event_class(topic: str) -> type[LearningEvent]:
 
 
 def event_classes() -> tuple[type[LearningEvent], ...]:
-    """Return every registered event class, in order of definition."""
-    return tuple(_REGISTRY.values())
+    """Return the catalogue: every event class under the ``learningorg/`` topic prefix.
+
+    Classes registered by other code under other prefixes (tests, extensions) are readable
+    through ``event_class`` but are not part of the catalogue.
+    """
+    return tuple(cls for topic, cls in _REGISTRY.items() if topic.startswith(TOPIC_PREFIX))
 
 
 class LearningEvent(BaseModel):
