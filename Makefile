@@ -24,8 +24,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check src tests examples benchmarks
-	$(BIN)/python -m ruff format --check src tests examples benchmarks
+	$(BIN)/python -m ruff check $(wildcard src tests examples benchmarks)
+	$(BIN)/python -m ruff format --check $(wildcard src tests examples benchmarks)
 	$(BIN)/python -m mypy --strict src
 	$(BIN)/lint-imports
 
