@@ -11,7 +11,9 @@ the race for the same stream.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -68,7 +70,7 @@ from learningorg.persistence.stores import (
 A = TypeVar("A", bound=Aggregate)
 
 #: How often a command reloads and retries after losing a race for the same stream.
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 12
 _PAGE = 1000
 
 
@@ -505,52 +507,73 @@ class Records:
         returns the fields (with ``__warnings__`` for flags).
         """
         envelope = self._envelope(organisation, meta)
-        for _attempt in range(MAX_ATTEMPTS):
-            aggregate = self._load(cls, organisation, stream_id)
-            if create and aggregate.exists:
-                return Recorded(stream_id, None, None, recorded=False)
-            if not create and not aggregate.exists:
-                msg = f"{cls.KIND} stream {stream_id} does not exist in {organisation!r}"
-                raise _NOT_FOUND[cls.KIND](msg)
-            if aggregate.has_event(envelope.event_id):
-                return Recorded(stream_id, None, None, recorded=False)
-            try:
-                fields = payload(aggregate, envelope) if callable(payload) else dict(payload)
-            except _AlreadyRecorded:
-                return Recorded(stream_id, None, None, recorded=False)
-            warnings = tuple(fields.pop("__warnings__", ()))
-            try:
-                event = aggregate.trigger(event_class, envelope, **fields)
-            except ValidationError as error:
-                self._evict(stream_id)
-                raise InvalidValueError(_validation_message(event_class, error)) from None
-            except ValueError as error:
-                self._evict(stream_id)
-                raise InvalidValueError(f"{event_class.__name__} rejected: {error}") from None
-            try:
-                recordings = self._app.events.put(aggregate.collect_events())
-            except IntegrityError:
-                self._evict(stream_id)
-                continue
-            except OperationalError as error:
-                self._evict(stream_id)
-                if "locked" in str(error).lower():
-                    continue
-                msg = f"cannot write to the store {self.config.display_url!r}: {error}"
-                raise StoreError(msg) from error
-            except PersistenceError as error:
-                self._evict(stream_id)
-                msg = f"cannot write to the store {self.config.display_url!r}: {error}"
-                raise StoreError(msg) from error
-            position = recordings[0].notification.id if recordings else None
+        for attempt in range(MAX_ATTEMPTS):
+            # One writer per instance at a time: the cached aggregate is only changed under
+            # the lock. Other processes are handled by the store's version check and retries.
             with self._lock:
-                self._cache[stream_id] = aggregate
-            return Recorded(stream_id, event.event_id, position, recorded=True, warnings=warnings)
+                outcome = self._attempt(cls, organisation, stream_id, event_class, envelope,
+                                        payload, create=create)  # fmt: skip
+            if outcome is not None:
+                return outcome
+            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
         msg = (
             f"gave up recording {event_class.__name__} in stream {stream_id} after "
             f"{MAX_ATTEMPTS} attempts: other writers kept changing it; try again"
         )
         raise ConcurrencyError(msg)
+
+    def _attempt(
+        self,
+        cls: type[A],
+        organisation: str,
+        stream_id: UUID,
+        event_class: type[ev.LearningEvent],
+        envelope: Envelope,
+        payload: Callable[[A, Envelope], dict[str, Any]] | dict[str, Any],
+        *,
+        create: bool,
+    ) -> Recorded | None:
+        """One try of ``_record``: the result, or None when a concurrent writer won the race."""
+        aggregate = self._load(cls, organisation, stream_id)
+        if create and aggregate.exists:
+            return Recorded(stream_id, None, None, recorded=False)
+        if not create and not aggregate.exists:
+            msg = f"{cls.KIND} stream {stream_id} does not exist in {organisation!r}"
+            raise _NOT_FOUND[cls.KIND](msg)
+        if aggregate.has_event(envelope.event_id):
+            return Recorded(stream_id, None, None, recorded=False)
+        try:
+            fields = payload(aggregate, envelope) if callable(payload) else dict(payload)
+        except _AlreadyRecorded:
+            return Recorded(stream_id, None, None, recorded=False)
+        warnings = tuple(fields.pop("__warnings__", ()))
+        try:
+            event = aggregate.trigger(event_class, envelope, **fields)
+        except ValidationError as error:
+            self._evict(stream_id)
+            raise InvalidValueError(_validation_message(event_class, error)) from None
+        except ValueError as error:
+            self._evict(stream_id)
+            raise InvalidValueError(f"{event_class.__name__} rejected: {error}") from None
+        try:
+            recordings = self._app.events.put(aggregate.collect_events())
+        except IntegrityError:
+            self._evict(stream_id)
+            return None
+        except OperationalError as error:
+            self._evict(stream_id)
+            if "locked" in str(error).lower():
+                return None
+            msg = f"cannot write to the store {self.config.display_url!r}: {error}"
+            raise StoreError(msg) from error
+        except PersistenceError as error:
+            self._evict(stream_id)
+            msg = f"cannot write to the store {self.config.display_url!r}: {error}"
+            raise StoreError(msg) from error
+        position = recordings[0].notification.id if recordings else None
+        with self._lock:
+            self._cache[stream_id] = aggregate
+        return Recorded(stream_id, event.event_id, position, recorded=True, warnings=warnings)
 
     def _org_event(
         self,
