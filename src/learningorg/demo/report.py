@@ -1,0 +1,242 @@
+"""The demo's summary and its self-contained ``report.html`` (demo layer).
+
+The summary holds only what the store's history and the projections that exist say; a section
+whose projection is not available in this version is left out, never estimated.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from learningorg.domain import events as ev
+from learningorg.records import LearningRecords
+
+LATE = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class OrganisationSummary:
+    """Counts of one organisation's history."""
+
+    key: str
+    name: str
+    teams: int
+    professionals: int
+    events: int
+    late_records: int
+    retractions: int
+
+
+@dataclass(frozen=True)
+class TeamActivity:
+    """Raw counts of one team's shared learning over the whole history."""
+
+    organisation: str
+    team: str
+    name: str
+    members_at_end: int
+    intervisions: int
+    intervisions_last_year: int
+    case_consultations: int
+    experiments_started: int
+    experiments_evaluated: int
+
+
+@dataclass
+class Summary:
+    """Everything the demo reports, as plain data (the CLI prints it, the report renders it)."""
+
+    seed: int
+    as_of: datetime
+    events: int
+    organisations: list[OrganisationSummary] = field(default_factory=list)
+    teams: list[TeamActivity] = field(default_factory=list)
+    images: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def numbers(self) -> dict[str, Any]:
+        """The report's numbers (everything but images and paths), for comparisons."""
+        return {
+            "seed": self.seed,
+            "as_of": self.as_of.isoformat(),
+            "events": self.events,
+            "organisations": [vars(o) for o in self.organisations],
+            "teams": [vars(t) for t in self.teams],
+        }
+
+
+def summarise(records: LearningRecords, seed: int, as_of: datetime) -> Summary:
+    """Count the history per organisation and per team, in one pass over the total order."""
+    summary = Summary(seed=seed, as_of=as_of, events=records.max_position())
+    per_org: Counter[str] = Counter()
+    late: Counter[str] = Counter()
+    retracted: Counter[str] = Counter()
+    persons: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    team_names: dict[tuple[str, str], str] = {}
+    team_by_id: dict[Any, tuple[str, str]] = {}
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    year_ago = as_of - timedelta(days=365)
+    for entry in records.events():
+        event = entry.event
+        org = event.organisation
+        per_org[org] += 1
+        if event.recorded_at - event.occurred_at > LATE:
+            late[org] += 1
+        if isinstance(event, ev.EventRetracted):
+            retracted[org] += 1
+        elif isinstance(event, ev.OrganisationRegistered):
+            names[org] = event.name
+        elif isinstance(event, ev.PersonRegistered):
+            persons[org] += 1
+        elif isinstance(event, ev.TeamRegistered):
+            team_names[(org, event.key)] = event.name
+            team_by_id[event.originator_id] = (org, event.key)
+        elif isinstance(
+            event,
+            ev.IntervisionHeld
+            | ev.CaseConsultationHeld
+            | ev.ExperimentStarted
+            | ev.ExperimentEvaluated,
+        ):
+            team = team_by_id.get(event.originator_id)
+            if team is not None:
+                counts[team][type(event).__name__] += 1
+                if isinstance(event, ev.IntervisionHeld) and event.occurred_at >= year_ago:
+                    counts[team]["recent"] += 1
+    for org in sorted(per_org):
+        summary.organisations.append(
+            OrganisationSummary(
+                key=org,
+                name=names.get(org, org),
+                teams=sum(1 for o, _ in team_names if o == org),
+                professionals=persons[org],
+                events=per_org[org],
+                late_records=late[org],
+                retractions=retracted[org],
+            )
+        )
+    for org, team_key in sorted(team_names):
+        state = records.team(org, team_key)
+        c = counts[(org, team_key)]
+        summary.teams.append(
+            TeamActivity(
+                organisation=org,
+                team=team_key,
+                name=team_names[(org, team_key)],
+                members_at_end=len(state.members_at(as_of)),
+                intervisions=c["IntervisionHeld"],
+                intervisions_last_year=c["recent"],
+                case_consultations=c["CaseConsultationHeld"],
+                experiments_started=c["ExperimentStarted"],
+                experiments_evaluated=c["ExperimentEvaluated"],
+            )
+        )
+    return summary
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}
+th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
+th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}
+.note{color:#555;font-size:.9rem}
+"""
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _image(name: str, png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    source = f"data:image/png;base64,{data}"
+    return f'<img id="{html.escape(name)}" alt="{html.escape(alt)}" src="{source}">'
+
+
+def render_html(summary: Summary) -> str:
+    """The report as one self-contained HTML page (inline CSS and base64 PNG images, no script)."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>learningorg demo report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>learningorg demo: four youth-care organisations over two years</h1>",
+        f'<p class="note">Synthetic history, seed {summary.seed}, {summary.events} events, '
+        f"reported as of {summary.as_of:%Y-%m-%d}. Scores and counts are for conversation and "
+        "improvement, not for appraising individuals.</p>",
+        "<h2>Organisations</h2>",
+        _table(
+            [
+                "organisation",
+                "name",
+                "teams",
+                "professionals",
+                "events",
+                "late records",
+                "retractions",
+            ],
+            [
+                [o.key, o.name, o.teams, o.professionals, o.events, o.late_records, o.retractions]
+                for o in summary.organisations
+            ],
+        ),
+        "<h2>Team learning (raw counts)</h2>",
+        '<p class="note">Intervision and case consultations held, experiments started and '
+        "evaluated, over the whole history; members at the report date.</p>",
+        _table(
+            [
+                "organisation",
+                "team",
+                "members",
+                "intervisions",
+                "last 12 months",
+                "case consultations",
+                "experiments started",
+                "evaluated",
+            ],
+            [
+                [
+                    t.organisation,
+                    t.team,
+                    t.members_at_end,
+                    t.intervisions,
+                    t.intervisions_last_year,
+                    t.case_consultations,
+                    t.experiments_started,
+                    t.experiments_evaluated,
+                ]
+                for t in summary.teams
+            ],
+        ),
+    ]
+    titles = {
+        "activity": "Learning events per month",
+        "capacity": "Learning capacity over time",
+        "nji": "NJi profile per organisation",
+        "flow": "Team knowledge flow",
+    }
+    for name, png in summary.images.items():
+        parts.append(f"<h2>{html.escape(titles.get(name, name))}</h2>")
+        parts.append(_image(name, png, titles.get(name, name)))
+    if summary.files:
+        parts.append("<h2>Exports</h2><ul>")
+        parts.extend(
+            f"<li>{html.escape(label)}: <code>{html.escape(path.name)}</code></li>"
+            for label, path in summary.files.items()
+        )
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
