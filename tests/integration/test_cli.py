@@ -248,3 +248,31 @@ def test_export_parquet_and_csv(workdir: Path, demo_store: str, tmp_path: Path) 
     assert whole["position"].is_unique
     assert set(part["organisation"]) == {"de-brug"}
     assert len(part) == int((whole["organisation"] == "de-brug").sum())
+
+
+def run_example(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run one of examples/ as a user would."""
+    script = Path(__file__).resolve().parents[2] / "examples" / name
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=cwd, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+
+def test_example_hr_nightly_export(tmp_path: Path) -> None:
+    """The HR export example records every row once; the repeated night records nothing."""
+    result = run_example("hr_nightly_export.py", f"sqlite:///{tmp_path / 'hr.db'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "night 1: 7 recorded, 0 already known" in result.stdout
+    assert "night 2: 0 recorded, 7 already known" in result.stdout
+    assert "team GH on 2025-05-01: 2 members" in result.stdout
+
+
+def test_example_analyst_compare_teams(tmp_path: Path) -> None:
+    """The analyst example compares two teams before/after and writes its chart."""
+    result = run_example("analyst_compare_teams.py", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "before" in result.stdout
+    assert "after" in result.stdout
+    chart = tmp_path / "out" / "intervision_per_quarter.png"
+    assert chart.read_bytes().startswith(b"\x89PNG")
