@@ -1,0 +1,1414 @@
+"""Import xAPI statements into a store: validate, map, record, idempotently (interop layer).
+
+:func:`import_statements` reads a JSON array, a single statement or NDJSON (a path, a file
+object, a stream of lines, or statements already parsed), validates each statement with
+``learningorg.xapi.validate``, maps it with ``mapping.plan_statement`` and records it through
+the commands of ``Records``. Every statement has its own outcome, counted in the
+:class:`ImportSummary`: accepted, duplicate, conflicting or rejected.
+
+Idempotency. A statement's events get ids derived from its id (``idempotency_key
+"xapi:{statement id}"``), so recording it again stores nothing; a statement without an id gets a
+deterministic one (``mapping.statement_id_for``). The statement log, a side table
+``xapi_statements`` in the store's database, keeps per statement its body hash, its events, the
+statement it voids and the statement as received. It is written after the events, so a crash
+between the two leaves events without a row: the next run finds the events by their derived ids
+and writes the row then (see ``docs/decisions/0501-xapi-import.md``).
+
+Voiding. A voiding statement retracts the events of the statement it names, in their streams; when
+the target has not arrived yet, it retracts the target's derived event id in the organisation
+stream, so the target counts as voided when it comes. A voiding statement cannot be voided.
+
+Fast path. Statements that map to simple person events (learning activities, reflections, ...) are
+recorded in batches: the same aggregates build the same events, written many per transaction
+through the application's event store. Everything else goes one by one through the commands. The
+tests read what the one stores back through the other.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import os
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Final, Literal, TypeAlias
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import IntegrityError, OperationalError
+from pydantic import ValidationError
+
+from learningorg.application import Records
+from learningorg.domain import events as ev
+from learningorg.domain.aggregates import Aggregate, Organisation, Person, Team
+from learningorg.domain.envelope import Envelope
+from learningorg.domain.errors import InvalidInputError, LearningOrgError, StoreError
+from learningorg.domain.ids import derive_id
+from learningorg.interop.xapi import profile as pf
+from learningorg.interop.xapi.mapping import (
+    PersonRef,
+    Plan,
+    StatementLink,
+    Step,
+    TeamRef,
+    body_hash,
+    canonical_json,
+    context_extensions,
+    plan_statement,
+    statement_id_for,
+)
+from learningorg.interop.xapi.validator import Problem, validate
+from learningorg.persistence.database import Database
+
+#: A JSON array or whole document larger than this is refused; NDJSON has no limit.
+MAX_DOCUMENT_BYTES: Final = 256 * 1024 * 1024
+#: Statements validated, looked up and recorded together.
+BATCH_SIZE: Final = 1000
+#: At most this many failures and notes are kept in a summary (the counts stay exact).
+MAX_REPORTED: Final = 10_000
+_IN_CHUNK: Final = 500
+_ATTEMPTS: Final = 12
+
+Outcome = Literal["accepted", "duplicate", "conflicting", "rejected"]
+Source: TypeAlias = (
+    "str | os.PathLike[str] | bytes | IO[bytes] | IO[str] | Mapping[str, Any] | "
+    "Sequence[Mapping[str, Any]] | Iterable[bytes] | Iterable[str]"
+)
+
+
+# ------------------------------------------------------------------ summary
+
+
+@dataclass(frozen=True, slots=True)
+class ImportItem:
+    """The outcome of one statement that failed or carries a note.
+
+    ``index`` counts statements from 0 in input order (the array index for a JSON array);
+    ``line`` is the line number (from 1) for NDJSON input, else None.
+    """
+
+    index: int
+    line: int | None
+    statement_id: str | None
+    outcome: Outcome
+    problems: tuple[Problem, ...] = ()
+    note: str = ""
+
+    @property
+    def where(self) -> str:
+        """``line 37`` for NDJSON, ``index 4`` otherwise."""
+        return f"line {self.line}" if self.line is not None else f"index {self.index}"
+
+    def __str__(self) -> str:
+        parts = [f"{self.where}: {self.outcome}"]
+        if self.statement_id:
+            parts.append(f"statement {self.statement_id}")
+        parts.extend(f"{p.path or '/'}: {p.message}" for p in self.problems)
+        if self.note:
+            parts.append(self.note)
+        return "; ".join(parts)
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import did: one count per outcome, the failures and the notes.
+
+    ``accepted``: recorded now. ``duplicate``: already recorded (same statement id and body, or
+    the same fact). ``conflicting``: a statement id already recorded with a different body;
+    nothing changed. ``rejected``: invalid (malformed JSON, the validator's problems, a mapping or
+    domain error); nothing recorded. ``failures`` lists conflicting and rejected items with
+    their problems; ``notes`` remarks on accepted and duplicate ones (at most ``MAX_REPORTED``
+    each; ``truncated`` says when more were left out).
+    """
+
+    accepted: int = 0
+    duplicate: int = 0
+    conflicting: int = 0
+    rejected: int = 0
+    failures: list[ImportItem] = field(default_factory=list)
+    notes: list[ImportItem] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def total(self) -> int:
+        """Statements read."""
+        return self.accepted + self.duplicate + self.conflicting + self.rejected
+
+    def add(self, item: ImportItem, *, report: bool = False) -> None:
+        """Count one outcome; keep it in ``failures`` or ``notes`` when it needs reporting."""
+        if item.outcome == "accepted":
+            self.accepted += 1
+        elif item.outcome == "duplicate":
+            self.duplicate += 1
+        elif item.outcome == "conflicting":
+            self.conflicting += 1
+        else:
+            self.rejected += 1
+        failed = item.outcome in ("conflicting", "rejected")
+        if not (failed or report or item.note):
+            return
+        target = self.failures if failed else self.notes
+        if len(target) < MAX_REPORTED:
+            target.append(item)
+        else:
+            self.truncated = True
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    """Handed to the progress callback after every batch."""
+
+    statements: int
+    bytes_read: int
+    total_bytes: int | None
+    accepted: int
+    duplicate: int
+    conflicting: int
+    rejected: int
+
+
+# ------------------------------------------------------------------ the statement log
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedStatement:
+    """A row of the statement log: what became of one imported statement."""
+
+    statement_id: str
+    body_hash: str
+    how: str
+    event_id: str | None
+    events: tuple[tuple[UUID, UUID], ...]
+    voids: str | None
+
+
+class StatementLog:
+    """The side table ``xapi_statements`` of one store's database.
+
+    One row per imported statement and organisation: the body hash (duplicates and conflicts are
+    found by primary key, never by a scan), ``how`` it was mapped, its main event id and every
+    ``(stream id, event id)`` it recorded, the statement it voids, the person stream ids it
+    names (for erasure) and the statement as received (None when its event keeps it).
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.table = database.table("xapi_statements")
+        with database.transaction() as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.table} ("
+                "organisation TEXT NOT NULL, statement_id TEXT NOT NULL, "
+                "body_hash TEXT NOT NULL, how TEXT NOT NULL, event_id TEXT, "
+                "events TEXT NOT NULL, voids TEXT, persons TEXT NOT NULL, original TEXT, "
+                "PRIMARY KEY (organisation, statement_id))"
+            )
+            index = "xapi_statements_voids"
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {index} ON {self.table} (organisation, voids) "
+                "WHERE voids IS NOT NULL"
+            )
+            index = "xapi_statements_event"
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {index} ON {self.table} (organisation, event_id)"
+            )
+
+    def _select(
+        self, columns: str, where: str, organisation: str, keys: Sequence[str]
+    ) -> list[Any]:
+        rows: list[Any] = []
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = list(keys[start : start + _IN_CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            sql = (
+                f"SELECT {columns} FROM {self.table} "
+                f"WHERE organisation = ? AND {where} IN ({marks})"
+            )
+            with self.database.transaction() as cursor:
+                cursor.execute(self.database.sql(sql), (organisation, *chunk))
+                rows.extend(cursor.fetchall())
+        return rows
+
+    def lookup(self, organisation: str, statement_ids: Sequence[str]) -> dict[str, LoggedStatement]:
+        """The rows of ``statement_ids`` that exist."""
+        columns = "statement_id, body_hash, how, event_id, events, voids"
+        found = {}
+        for sid, digest, how, event_id, events, voids in self._select(
+            columns, "statement_id", organisation, statement_ids
+        ):
+            pairs = tuple((UUID(s), UUID(e)) for s, e in orjson.loads(events))
+            found[sid] = LoggedStatement(sid, digest, how, event_id, pairs, voids)
+        return found
+
+    def voiders(self, organisation: str, statement_ids: Sequence[str]) -> dict[str, str]:
+        """For each of ``statement_ids`` an imported statement voids: the voiding statement."""
+        rows = self._select("voids, statement_id", "voids", organisation, statement_ids)
+        return {str(target): str(sid) for target, sid in rows}
+
+    def statement_ids(self, organisation: str, event_ids: Sequence[UUID]) -> dict[UUID, str]:
+        """The statement whose main event each of ``event_ids`` is (imported events only)."""
+        keys = [str(e) for e in event_ids]
+        rows = self._select("event_id, statement_id", "event_id", organisation, keys)
+        return {UUID(event_id): sid for event_id, sid in rows}
+
+    def originals(self, organisation: str, statement_ids: Sequence[str]) -> dict[str, str]:
+        """The statements as received (JSON text) of those that have their copy here."""
+        rows = self._select("statement_id, original", "statement_id", organisation, statement_ids)
+        return {sid: original for sid, original in rows if original is not None}
+
+    def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert rows (as built by the importer); a row already there is left as it is."""
+        if not rows:
+            return
+        sql = self.database.sql(
+            f"INSERT INTO {self.table} (organisation, statement_id, body_hash, how, event_id, "
+            "events, voids, persons, original) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING"
+        )
+        with self.database.transaction() as cursor:
+            cursor.executemany(sql, rows)
+
+    def forget_person(self, organisation: str, person_id: UUID) -> int:
+        """Drop the received copies of every statement naming ``person_id``; returns how many.
+
+        Hashes and event ids stay, so duplicates are still recognised; an export then builds
+        those statements from their events instead (pseudonymised once the person is erased).
+        """
+        where = "WHERE organisation = ? AND persons LIKE ? AND original IS NOT NULL"
+        params = (organisation, f"%{person_id}%")
+        with self.database.transaction() as cursor:
+            cursor.execute(self.database.sql(f"SELECT COUNT(*) FROM {self.table} {where}"), params)
+            count = int(cursor.fetchone()[0])
+            cursor.execute(
+                self.database.sql(f"UPDATE {self.table} SET original = NULL {where}"), params
+            )
+        return count
+
+
+_LOGS: weakref.WeakKeyDictionary[Database, StatementLog] = weakref.WeakKeyDictionary()
+
+
+def statement_log(records: Records) -> StatementLog:
+    """The statement log of ``records``' store (created on first use)."""
+    log = _LOGS.get(records.database)
+    if log is None:
+        log = _LOGS[records.database] = StatementLog(records.database)
+    return log
+
+
+def store_fingerprint(records: Records, organisation: str) -> str:
+    """A keyed fingerprint of this store and organisation (see ``profile.EXPORTED_FROM``)."""
+    return str(derive_id(records.secret, organisation, "event", "xapi:exported-from"))
+
+
+def statement_event_id(records: Records, organisation: str, statement_id: str) -> UUID:
+    """The id of the main event of the statement ``statement_id`` once imported."""
+    return derive_id(records.secret, organisation, "event", f"xapi:{statement_id}")
+
+
+def forget_person_statements(records: Records, organisation: str, person: str) -> int:
+    """Drop the received copies of the statements that name ``person`` (a person key).
+
+    Call it when erasing a person: the statement log keeps statements as received, with their
+    identifiers and names in clear. Returns how many copies were dropped.
+    """
+    return statement_log(records).forget_person(
+        organisation, records.person_id(organisation, person)
+    )
+
+
+# ------------------------------------------------------------------ reading the source
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    index: int
+    line: int | None
+    value: Any
+    error: str | None
+    size: int
+
+
+def _as_lines(source: Any) -> tuple[Iterable[bytes | str], int | None, Callable[[], None]]:
+    """Lines of a path, bytes, file object or iterable of lines; the total size when known."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.is_file():
+            msg = f"cannot import from {str(path)!r}: no such file; give a JSON or NDJSON file"
+            raise InvalidInputError(msg)
+        handle = path.open("rb")
+        return handle, path.stat().st_size, handle.close
+    if isinstance(source, bytes | bytearray):
+        return io.BytesIO(source), len(source), lambda: None
+    if hasattr(source, "read"):
+        total = None
+        try:
+            if source.seekable():
+                here = source.tell()
+                total = source.seek(0, io.SEEK_END) - here
+                source.seek(here)
+        except (OSError, AttributeError, ValueError):
+            total = None
+        return source, total, lambda: None
+    if isinstance(source, Iterable):
+        return source, None, lambda: None
+    msg = (
+        f"cannot import from a {type(source).__name__}; give a path, bytes, a file object, "
+        "an iterable of NDJSON lines, a statement (dict) or a list of statements"
+    )
+    raise InvalidInputError(msg)
+
+
+def _too_big(size: int, limit: int) -> InvalidInputError:
+    return InvalidInputError(
+        f"the JSON document is larger than {limit:,} bytes (read {size:,} so far); "
+        "write it as NDJSON (one statement a line), which is imported streamed at any size"
+    )
+
+
+def _parse_line(text: bytes | str) -> tuple[Any, str | None]:
+    try:
+        return orjson.loads(text), None
+    except orjson.JSONDecodeError as error:
+        return None, f"malformed JSON: {error}"
+
+
+def _read(source: Any, limit: int) -> tuple[Iterator[_Raw], int | None, Callable[[], None]]:
+    """The statements of ``source`` one by one, with their index and line number."""
+    if isinstance(source, Mapping):
+        return iter([_Raw(0, None, source, None, 0)]), None, lambda: None
+    if (
+        isinstance(source, Sequence)
+        and not isinstance(source, str | bytes | bytearray)
+        and not (source and isinstance(source[0], str | bytes))
+    ):
+        items = [_Raw(i, None, s, None, 0) for i, s in enumerate(source)]
+        return iter(items), None, lambda: None
+    lines, total, close = _as_lines(source)
+    return _split(iter(lines), limit), total, close
+
+
+def _blank(text: bytes | str) -> bool:
+    return not text.strip()
+
+
+def _split(lines: Iterator[bytes | str], limit: int) -> Iterator[_Raw]:
+    number = 0
+    first: bytes | str = b""
+    for first in lines:
+        number += 1
+        if not _blank(first):
+            break
+    else:
+        return
+    head = first.lstrip()[:1]
+    if head in (b"[", "["):
+        yield from _whole(first, lines, limit, number, array_only=True)
+        return
+    value, error = _parse_line(first)
+    if error is None:
+        yield _Raw(0, number, value, None, len(first))
+        yield from _ndjson(lines, number, 1)
+        return
+    yield from _whole(first, lines, limit, number, array_only=False)
+
+
+def _ndjson(lines: Iterable[bytes | str], number: int, index: int) -> Iterator[_Raw]:
+    for text in lines:
+        number += 1
+        if _blank(text):
+            continue
+        value, error = _parse_line(text)
+        yield _Raw(index, number, value, error, len(text))
+        index += 1
+
+
+def _whole(
+    first: bytes | str, lines: Iterator[bytes | str], limit: int, number: int, *, array_only: bool
+) -> Iterator[_Raw]:
+    """A document that is not NDJSON: a JSON array, or one statement over several lines."""
+    parts = [first]
+    size = len(first)
+    first_number = number
+    if array_only and size > limit:
+        raise _too_big(size, limit)
+    for text in lines:
+        parts.append(text)
+        size += len(text)
+        if size > limit:
+            if array_only:
+                raise _too_big(size, limit)
+            # Too big for one statement: read it as NDJSON so each line gets its verdict.
+            yield from _ndjson(parts, first_number - 1, 0)
+            yield from _ndjson(lines, first_number - 1 + len(parts), _count(parts))
+            return
+    joined: bytes | str = b"".join(p if isinstance(p, bytes) else p.encode() for p in parts)
+    value, error = _parse_line(joined)
+    if error is None and isinstance(value, list):
+        for i, item in enumerate(value):
+            yield _Raw(i, None, item, None, 0)
+        return
+    if error is None:
+        yield _Raw(0, None, value, None, size)
+        return
+    if array_only:
+        yield _Raw(
+            0, None, None, f"the JSON array is malformed: {error[len('malformed JSON: ') :]}", size
+        )
+        return
+    yield from _ndjson(parts, first_number - 1, 0)
+
+
+def _count(parts: Sequence[bytes | str]) -> int:
+    return sum(1 for p in parts if not _blank(p))
+
+
+# ------------------------------------------------------------------ the importer
+
+
+@dataclass(slots=True)
+class _Item:
+    raw: _Raw
+    statement: dict[str, Any]
+    sid: str
+    digest: str
+
+    def outcome(
+        self, outcome: Outcome, problems: Sequence[Problem] = (), note: str = ""
+    ) -> ImportItem:
+        return ImportItem(self.raw.index, self.raw.line, self.sid, outcome, tuple(problems), note)
+
+
+@dataclass(slots=True)
+class _Recorded:
+    """What recording one item did: its events, and notes for the summary."""
+
+    events: list[tuple[UUID, UUID]] = field(default_factory=list)
+    main: UUID | None = None
+    persons: list[UUID] = field(default_factory=list)
+    recovered: bool = False
+    repeat: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class _Rejected(Exception):  # noqa: N818 (carries problems to the item's outcome)
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__(problems[0].message if problems else "rejected")
+        self.problems = problems
+
+
+def _domain_problem(error: Exception, path: str = "") -> Problem:
+    rule = f"domain.{type(error).__name__}"
+    return Problem(path, rule, str(error))
+
+
+def _required(profile: pf.EventProfile) -> tuple[str, ...]:
+    """The command's arguments without a default, besides the organisation and the subject."""
+    signature = inspect.signature(getattr(Records, profile.command))
+    streams = profile.event_class.STREAMS
+    subject = "person" if streams == {"person"} else "team" if "team" in streams else ""
+    skip = {"self", "organisation", "key", subject}
+    return tuple(
+        name
+        for name, p in signature.parameters.items()
+        if name not in skip
+        and p.default is inspect.Parameter.empty
+        and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    )
+
+
+_REQUIRED: Final = {p.event_class: _required(p) for p in pf.PROFILE if hasattr(Records, p.command)}
+
+
+def _validation_text(cls: type[ev.LearningEvent], error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(x) for x in item["loc"]) or "event"
+        parts.append(f"{where}: {str(item['msg']).removeprefix('Value error, ')}")
+    return f"{cls.__name__} rejected: " + "; ".join(parts)
+
+
+class _Importer:
+    """One run of :func:`import_statements`."""
+
+    def __init__(
+        self,
+        records: Records,
+        organisation: str,
+        *,
+        version: str | None,
+        recorded_by: str,
+        fast: bool,
+    ) -> None:
+        self.records = records
+        self.org = organisation
+        self.version = version
+        self.recorded_by = recorded_by
+        self.log = statement_log(records)
+        self.org_id = records.organisation_id(organisation)
+        self.fingerprint = store_fingerprint(records, organisation)
+        self.summary = ImportSummary()
+        self.persons: dict[str, tuple[UUID, str]] = {}
+        self.teams: set[str] = set()
+        self.voided: dict[str, str] = {}
+        self.seen: dict[str, str] = {}
+        self.fast = _FastPath(self) if fast else None
+
+    # -------------------------------------------------------------- batches
+
+    def run_batch(self, raws: Sequence[_Raw]) -> None:
+        items: list[_Item | None] = []
+        for raw in raws:
+            items.append(self._prepare(raw))
+        sids = [i.sid for i in items if i is not None]
+        self.seen.update(
+            {sid: row.body_hash for sid, row in self.log.lookup(self.org, sids).items()}
+        )
+        self.voided.update(self.log.voiders(self.org, sids))
+        for item in items:
+            if item is not None:
+                self._process(item)
+        self.flush()
+        self.seen.clear()
+
+    def flush(self) -> None:
+        if self.fast is not None:
+            self.fast.flush()
+
+    def _prepare(self, raw: _Raw) -> _Item | None:
+        if raw.error is not None:
+            problem = Problem("", "json.malformed", raw.error)
+            self.summary.add(ImportItem(raw.index, raw.line, None, "rejected", (problem,)))
+            return None
+        statement = raw.value
+        problems = validate(statement, self.version)
+        if problems:
+            sid = statement.get("id") if isinstance(statement, dict) else None
+            item = ImportItem(
+                raw.index,
+                raw.line,
+                sid if isinstance(sid, str) else None,
+                "rejected",
+                tuple(problems),
+            )
+            self.summary.add(item)
+            return None
+        statement = dict(statement)
+        if "id" in statement:
+            sid = str(UUID(statement["id"]))
+        else:
+            sid = str(statement_id_for(statement))
+            statement["id"] = sid
+        return _Item(raw, statement, sid, body_hash(statement))
+
+    def _process(self, item: _Item) -> None:
+        known = self.seen.get(item.sid)
+        if known is not None:
+            if known == item.digest:
+                self.summary.add(item.outcome("duplicate"))
+            else:
+                problem = Problem(
+                    "/id",
+                    "statement.conflict",
+                    f"statement {item.sid} was already imported with a different body; "
+                    "nothing was changed (a statement is immutable: send a new id, or void it)",
+                )
+                self.summary.add(item.outcome("conflicting", (problem,)))
+            return
+        extensions = context_extensions(item.statement)
+        if extensions.get(pf.EXPORTED_FROM) == self.fingerprint:
+            self.seen[item.sid] = item.digest
+            note = "exported from this store and organisation: already recorded"
+            self.summary.add(item.outcome("duplicate", note=note))
+            return
+        try:
+            plan = plan_statement(item.statement)
+        except (KeyError, TypeError, ValueError) as error:
+            problem = Problem("", "mapping.error", f"the statement cannot be mapped: {error}")
+            plan = Plan("generic", problems=(problem,))
+        if plan.problems:
+            self.summary.add(item.outcome("rejected", plan.problems))
+            return
+        self.seen[item.sid] = item.digest
+        if (
+            self.fast is not None
+            and plan.how != "voiding"
+            and item.sid not in self.voided
+            and self.fast.accepts(plan)
+        ):
+            self.fast.add(item, plan)
+            return
+        self.flush()
+        self.record_slowly(item, plan)
+
+    def _touched(self, done: _Recorded | None) -> None:
+        """Forget the fast path's copies of streams the commands just wrote to."""
+        if self.fast is None:
+            return
+        if done is None:
+            self.fast.aggregates.clear()
+            return
+        for stream_id, _ in done.events:
+            self.fast.aggregates.pop(stream_id, None)
+        for person_id in done.persons:
+            self.fast.aggregates.pop(person_id, None)
+
+    # -------------------------------------------------------------- one by one
+
+    def record_slowly(self, item: _Item, plan: Plan) -> None:
+        """Record one statement through the commands of ``Records`` and log it."""
+        try:
+            if plan.how == "voiding":
+                done = self._void(item, plan)
+            else:
+                done = self._record_plan(item, plan)
+        except _Rejected as rejected:
+            self._touched(None)
+            self.seen.pop(item.sid, None)
+            self.summary.add(item.outcome("rejected", rejected.problems))
+            return
+        self._touched(done)
+        self._log(item, plan, done)
+        self._count(item, done)
+
+    def _count(self, item: _Item, done: _Recorded) -> None:
+        notes = "; ".join(done.notes)
+        if done.recovered:
+            note = "recorded by an earlier, interrupted import; logged now"
+            self.summary.add(item.outcome("duplicate", note="; ".join(filter(None, [note, notes]))))
+        elif done.repeat:
+            note = "the same fact is already recorded (by another statement); nothing new stored"
+            self.summary.add(item.outcome("duplicate", note="; ".join(filter(None, [note, notes]))))
+        else:
+            self.summary.add(item.outcome("accepted", note=notes))
+
+    def _log(self, item: _Item, plan: Plan, done: _Recorded) -> None:
+        self.log.write([self.row(item, plan, done)])
+
+    def row(self, item: _Item, plan: Plan, done: _Recorded) -> tuple[Any, ...]:
+        """The statement log row of one recorded item."""
+        main = None if done.main is None else str(done.main)
+        events = orjson.dumps([[str(s), str(e)] for s, e in done.events]).decode()
+        original = None if plan.how == "generic" else canonical_json(item.statement).decode()
+        voids = str(plan.void_target) if plan.void_target is not None else None
+        persons = " ".join(dict.fromkeys(str(p) for p in done.persons))
+        return (self.org, item.sid, item.digest, plan.how, main, events, voids, persons, original)
+
+    def meta(
+        self, item: _Item, key: str, occurred_at: datetime, step: Step | None
+    ) -> dict[str, Any]:
+        """The ``EventMeta`` of one event of ``item``."""
+        meta: dict[str, Any] = {
+            "occurred_at": occurred_at,
+            "idempotency_key": key,
+            "recorded_by": self.recorded_by,
+            "source_statement_id": UUID(item.sid),
+        }
+        if step is not None:
+            meta["refs"] = tuple(self.link(r) for r in step.refs)
+            meta["competences"] = step.competences
+            meta["values"] = step.values
+        return meta
+
+    def link(self, link: StatementLink) -> UUID:
+        """The event id a statement reference stands for (whether or not it arrived yet)."""
+        return statement_event_id(self.records, self.org, str(link.statement_id))
+
+    def _record_plan(self, item: _Item, plan: Plan) -> _Recorded:
+        done = _Recorded()
+        occurred_at = plan.occurred_at or self.records.now()
+        try:
+            for team in plan.teams:
+                self.team_key(team, item, occurred_at)
+        except LearningOrgError as error:
+            raise _Rejected(_domain_problem(error, "/context")) from None
+        for n, step in enumerate(plan.steps):
+            key = f"xapi:{item.sid}" if n == 0 else f"xapi:{item.sid}/{n}"
+            try:
+                try:
+                    self._run_step(item, step, key, occurred_at, done)
+                except (LearningOrgError, TypeError, ValueError) as error:
+                    raise _Rejected(_domain_problem(error)) from None
+                if n == 0:
+                    done.main = done.events[0][1] if done.events else None
+            except _Rejected as rejected:
+                if n == 0:
+                    raise
+                reason = "; ".join(p.message for p in rejected.problems)
+                done.notes.append(f"member {n + 1} of the Group actor was not recorded: {reason}")
+        if plan.notes:
+            done.notes.extend(plan.notes)
+        voider = self.voided.get(item.sid)
+        if voider is not None:
+            self._late_void(item, voider, done, occurred_at, plan)
+        return done
+
+    def _run_step(
+        self, item: _Item, step: Step, key: str, occurred_at: datetime, done: _Recorded
+    ) -> None:
+        cls = step.event_class
+        profile = pf.BY_EVENT[cls]
+        command = profile.command
+        fields = dict(step.fields)
+        missing = [n for n in _REQUIRED.get(cls, ()) if n not in fields]
+        if missing and cls not in (
+            ev.OrganisationRegistered,
+            ev.PersonRegistered,
+            ev.TeamRegistered,
+        ):
+            iris = ", ".join(pf.extension(n) for n in missing)
+            problem = Problem(
+                "/context/extensions",
+                "profile.missing-extension",
+                f"{cls.__name__} needs the context extension(s) {iris}",
+            )
+            raise _Rejected(problem)
+        meta = self.meta(item, key, occurred_at, step)
+        kwargs = {
+            name: self.resolve(value, item, occurred_at, done) for name, value in fields.items()
+        }
+        records = self.records
+        if cls is ev.OrganisationRegistered:
+            result = records.register_organisation(self.org, kwargs.get("name"), **meta)
+        elif cls is ev.PersonRegistered:
+            assert isinstance(step.subject, PersonRef)
+            result = self._register_person(step.subject, kwargs, meta, item, done)
+            if result is None:
+                done.repeat = True
+                return
+        elif cls is ev.TeamRegistered:
+            assert isinstance(step.subject, TeamRef)
+            team = step.subject
+            if self.team_exists(team.key):
+                done.repeat = True
+                return
+            name = kwargs.get("name") or team.name or team.key
+            result = records.register_team(
+                self.org, team.key, name, parent=kwargs.get("parent"), **meta
+            )
+            self.teams.add(team.key)
+        else:
+            subject: dict[str, Any] = {}
+            if isinstance(step.subject, PersonRef):
+                person_key = self.person(step.subject, item, occurred_at, done)[1]
+                subject["person"] = person_key
+            elif isinstance(step.subject, TeamRef):
+                subject["team"] = self.team_key(step.subject, item, occurred_at)
+            elif "team" in cls.STREAMS:
+                subject["team"] = None
+            result = getattr(records, command)(self.org, **subject, **kwargs, **meta)
+        event_id = derive_id(records.secret, self.org, "event", key)
+        if result.recorded:
+            done.events.append((result.stream_id, event_id))
+        elif any(e.event_id == event_id for e in records.stream_events(result.stream_id)):
+            done.events.append((result.stream_id, event_id))
+            done.recovered = True
+        else:
+            done.repeat = True
+
+    def resolve(self, value: Any, item: _Item, occurred_at: datetime, done: _Recorded) -> Any:
+        """A command argument: persons and teams by key (created on first sight), links as ids."""
+        if isinstance(value, PersonRef):
+            return self.person(value, item, occurred_at, done)[1]
+        if isinstance(value, TeamRef):
+            return self.team_key(value, item, occurred_at)
+        if isinstance(value, StatementLink):
+            return self.link(value)
+        if isinstance(value, tuple) and any(
+            isinstance(v, PersonRef | TeamRef | StatementLink) for v in value
+        ):
+            return tuple(self.resolve(v, item, occurred_at, done) for v in value)
+        return value
+
+    # -------------------------------------------------------------- persons and teams
+
+    def derived_key(self, identifier: str) -> str:
+        """The person key of a person first seen by ``identifier``: ``xapi-`` + a keyed hash."""
+        return f"xapi-{derive_id(self.records.secret, self.org, 'identifier', identifier)}"
+
+    def find_person(self, ref: PersonRef) -> tuple[UUID, str] | None:
+        """The person ``ref`` names, if they exist: (stream id, key)."""
+        cached = self.persons.get(ref.identifier)
+        if cached is not None:
+            return cached
+        found: tuple[UUID, str] | None = None
+        if ref.key is not None:
+            key = ref.key.strip()
+            person_id = self.records.person_id(self.org, key)
+            if self._person_key_of(person_id) is not None:
+                found = (person_id, key)
+        elif ref.pseudonym is not None:
+            key_of = self._person_key_of(ref.pseudonym)
+            if key_of is not None:
+                found = (ref.pseudonym, key_of)
+        if found is None:
+            linked = self.records.person_by_identifier(self.org, ref.identifier)
+            if linked is not None:
+                key_of = self._person_key_of(linked)
+                if key_of is not None:
+                    found = (linked, key_of)
+        if found is not None:
+            self.persons[ref.identifier] = found
+        return found
+
+    def _person_key_of(self, person_id: UUID) -> str | None:
+        stream = self.records.stream_events(person_id)
+        first = stream[0] if stream else None
+        if isinstance(first, ev.PersonRegistered) and first.organisation == self.org:
+            return first.key
+        return None
+
+    def new_person_key(self, ref: PersonRef) -> str:
+        """The key a person first seen as ``ref`` is registered under."""
+        return ref.key.strip() if ref.key is not None else self.derived_key(ref.identifier)
+
+    def needs_link(self, ref: PersonRef, email: str | None) -> bool:
+        """Whether ``ref``'s identifier must be linked for personas to find the person."""
+        if ref.key is not None:
+            return False
+        return not (ref.email is not None and email is not None and ref.email == email.lower())
+
+    def person(
+        self, ref: PersonRef, item: _Item, occurred_at: datetime, done: _Recorded
+    ) -> tuple[UUID, str]:
+        """The person ``ref`` names, registered (and their identifier linked) on first sight."""
+        found = self.find_person(ref)
+        if found is None:
+            key = self.new_person_key(ref)
+            meta = self.meta(item, f"xapi:register:{ref.identifier}", occurred_at, None)
+            self.records.register_person(self.org, key, name=ref.name, email=ref.email, **meta)
+            if self.needs_link(ref, ref.email):
+                meta = self.meta(item, f"xapi:link:{ref.identifier}", occurred_at, None)
+                self.records.link_identifier(self.org, key, ref.identifier, **meta)
+            found = (self.records.person_id(self.org, key), key)
+            self.persons[ref.identifier] = found
+        done.persons.append(found[0])
+        return found
+
+    def _register_person(
+        self,
+        ref: PersonRef,
+        kwargs: dict[str, Any],
+        meta: dict[str, Any],
+        item: _Item,
+        done: _Recorded,
+    ) -> Any:
+        """A ``registered-person`` statement: register the actor unless they exist already."""
+        found = self.find_person(ref)
+        if found is not None:
+            done.persons.append(found[0])
+            event_id = derive_id(self.records.secret, self.org, "event", meta["idempotency_key"])
+            if any(e.event_id == event_id for e in self.records.stream_events(found[0])):
+                done.events.append((found[0], event_id))
+                done.recovered = True
+            return None
+        key = kwargs.get("key") or self.new_person_key(ref)
+        email = kwargs.get("email", ref.email)
+        result = self.records.register_person(
+            self.org, key, name=kwargs.get("name", ref.name), email=email, **meta
+        )
+        key = key.strip()
+        if self.needs_link(ref, email) or (ref.key is not None and ref.key.strip() != key):
+            link_meta = self.meta(item, f"xapi:link:{ref.identifier}", meta["occurred_at"], None)
+            self.records.link_identifier(self.org, key, ref.identifier, **link_meta)
+        found = (self.records.person_id(self.org, key), key)
+        self.persons[ref.identifier] = found
+        done.persons.append(found[0])
+        return result
+
+    def team_exists(self, key: str) -> bool:
+        """Whether the team ``key`` is registered."""
+        if key in self.teams:
+            return True
+        stream = self.records.stream_events(self.records.team_id(self.org, key.strip()))
+        if stream:
+            self.teams.add(key)
+        return bool(stream)
+
+    def team_key(self, ref: TeamRef, item: _Item, occurred_at: datetime) -> str:
+        """The key of the team ``ref`` names, registered on first sight."""
+        if not self.team_exists(ref.key):
+            meta = self.meta(item, f"xapi:team:{ref.key}", occurred_at, None)
+            self.records.register_team(self.org, ref.key, ref.name or ref.key, **meta)
+            self.teams.add(ref.key)
+        return ref.key
+
+    # -------------------------------------------------------------- voiding
+
+    def _void(self, item: _Item, plan: Plan) -> _Recorded:
+        target = str(plan.void_target)
+        if target == item.sid:
+            raise _Rejected(Problem("/object/id", "voiding.self", "a statement cannot void itself"))
+        row = self.log.lookup(self.org, [target]).get(target)
+        if row is not None and row.how == "voiding":
+            problem = Problem(
+                "/object/id",
+                "voiding.target-is-voiding",
+                f"statement {target} is itself a voiding statement, and a voiding statement "
+                "cannot be voided (xAPI Data 2.3.2); nothing was changed",
+            )
+            raise _Rejected(problem)
+        done = _Recorded()
+        occurred_at = plan.occurred_at or self.records.now()
+        reason = plan.reason or f"voided by xAPI statement {item.sid}"
+        targets = list(row.events) if row is not None and row.events else []
+        if not targets:
+            targets = [(self.org_id, statement_event_id(self.records, self.org, target))]
+            if row is None:
+                done.notes.append(
+                    f"statement {target} has not been imported yet; it counts as voided "
+                    "when it arrives"
+                )
+        for n, (stream_id, event_id) in enumerate(targets):
+            key = f"xapi:{item.sid}" if n == 0 else f"xapi:{item.sid}/{n}"
+            meta = self.meta(item, key, occurred_at, None)
+            retraction = self.append_retraction(stream_id, event_id, reason, meta)
+            done.events.append((stream_id, retraction))
+            if n == 0:
+                done.main = retraction
+        self.voided[target] = item.sid
+        voider = self.voided.get(item.sid)
+        if voider is not None:
+            self._late_void(item, voider, done, occurred_at, plan)
+        return done
+
+    def _late_void(
+        self, item: _Item, voider: str, done: _Recorded, occurred_at: datetime, plan: Plan
+    ) -> None:
+        """``item`` arrives after the statement that voids it: retract its events in place."""
+        if plan.how == "voiding":
+            done.notes.append(
+                f"statement {voider} voids this voiding statement, which has no effect "
+                "(a voiding statement cannot be voided)"
+            )
+            return
+        reason = f"voided by xAPI statement {voider}"
+        for n, (stream_id, event_id) in enumerate(done.events):
+            meta = self.meta(item, f"xapi:{voider}:late:{n}", occurred_at, None)
+            meta["source_statement_id"] = UUID(voider)
+            self.append_retraction(stream_id, event_id, reason, meta)
+        done.notes.append(f"voided by statement {voider}, which arrived earlier")
+
+    def append_retraction(
+        self, stream_id: UUID, event_id: UUID, reason: str, meta: dict[str, Any]
+    ) -> UUID:
+        """Record ``EventRetracted`` of ``event_id`` in ``stream_id``; the target need not exist.
+
+        ``Records.retract`` looks the target up first; a voiding statement may come before its
+        target, so this writes through the aggregate and the event store directly, with the same
+        envelope, idempotency and retries as the commands.
+        """
+        fields = {"retracted_event_id": event_id, "reason": reason}
+        return append_event(self.records, self.org, stream_id, ev.EventRetracted, meta, fields)
+
+
+def _aggregate_class(
+    records: Records, organisation: str, stream: list[ev.LearningEvent], stream_id: UUID
+) -> type[Aggregate]:
+    if stream_id == records.organisation_id(organisation):
+        return Organisation
+    if stream and isinstance(stream[0], ev.TeamRegistered):
+        return Team
+    return Person
+
+
+def envelope_for(records: Records, organisation: str, meta: Mapping[str, Any]) -> Envelope:
+    """The envelope ``Records`` gives an event recorded with ``meta`` (an idempotency key)."""
+    return Envelope(
+        event_id=derive_id(records.secret, organisation, "event", meta["idempotency_key"]),
+        organisation=organisation,
+        occurred_at=meta["occurred_at"],
+        recorded_at=records.now(),
+        recorded_by=meta.get("recorded_by", records.recorded_by),
+        source_statement_id=meta.get("source_statement_id"),
+        refs=tuple(meta.get("refs", ())),
+        competences=tuple(meta.get("competences", ())),
+        values=tuple(meta.get("values", ())),
+    )
+
+
+def append_event(
+    records: Records,
+    organisation: str,
+    stream_id: UUID,
+    event_class: type[ev.LearningEvent],
+    meta: Mapping[str, Any],
+    fields: Mapping[str, Any],
+) -> UUID:
+    """Append one event to an existing stream, idempotently (by ``meta["idempotency_key"]``).
+
+    Uses the public machinery below the commands: the stream is replayed into its aggregate,
+    which builds the event (``Aggregate.trigger``), and the application's event store saves it;
+    a concurrent write to the same stream is retried. Returns the event id.
+    """
+    envelope = envelope_for(records, organisation, meta)
+    for attempt in range(_ATTEMPTS):
+        stream = records.stream_events(stream_id)
+        if not stream:
+            msg = f"stream {stream_id} does not exist in organisation {organisation!r}"
+            raise StoreError(msg)
+        cls = _aggregate_class(records, organisation, stream, stream_id)
+        aggregate = cls.replay(stream_id, organisation, stream)
+        if aggregate.has_event(envelope.event_id):
+            return envelope.event_id
+        aggregate.trigger(event_class, envelope, **fields)
+        try:
+            records._app.events.put(aggregate.collect_events())
+        except IntegrityError:
+            time.sleep(min(0.2, 0.005 * 2**attempt))
+            continue
+        return envelope.event_id
+    msg = f"gave up appending {event_class.__name__} to stream {stream_id}: it kept changing"
+    raise StoreError(msg)
+
+
+# ------------------------------------------------------------------ the fast path
+
+#: Commands the fast path records itself: person events whose command only builds its payload.
+_FAST: Final[dict[type[ev.LearningEvent], Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
+    ev.LearningActivityCompleted: lambda k: {
+        "mode": k["mode"],
+        "kind": k.get("kind", "course"),
+        "title": k.get("title"),
+        "hours": k.get("hours", 0.0),
+        "points": k.get("points", 0.0),
+        "accreditation_ref": k.get("accreditation_ref"),
+        "practice_id": k.get("practice_id"),
+        "statement": k.get("statement"),
+    },
+    ev.ReflectionLogged: lambda k: {
+        "minutes": k["minutes"],
+        "form": k.get("form", "self"),
+        "dimensions": tuple(dict.fromkeys(k.get("dimensions", ()))),
+        "loop": k.get("loop", "single"),
+        "note": k.get("note"),
+    },
+    ev.ExperienceRecorded: lambda k: {
+        "kind": k["kind"],
+        "uncertainty": k["uncertainty"],
+        "note": k.get("note"),
+    },
+    ev.AssumptionRevised: lambda k: {"before": k.get("before"), "after": k.get("after")},
+    ev.ExternalKnowledgeAcquired: lambda k: {"source": k["source"], "origin": k.get("origin", "")},
+    ev.RegistrationChanged: lambda k: {
+        "register_name": k["register_name"],
+        "number": k.get("number"),
+        "period_start": k["period_start"],
+        "period_end": k["period_end"],
+        "status": k.get("status", "registered"),
+    },
+    ev.WorkHoursAttested: lambda k: {
+        "period_start": k["period_start"],
+        "period_end": k["period_end"],
+        "hours": k["hours"],
+        "client_contact_hours": k.get("client_contact_hours", 0.0),
+    },
+}
+
+
+@dataclass(slots=True)
+class _Pending:
+    item: _Item
+    plan: Plan
+    done: _Recorded
+    outcome: ImportItem | None = None
+
+
+class _FastPath:
+    """Batches simple person statements: same aggregates, same events, one transaction."""
+
+    def __init__(self, importer: _Importer) -> None:
+        self.importer = importer
+        self.records = importer.records
+        self.org = importer.org
+        self.aggregates: dict[UUID, Aggregate] = {}
+        self.events: list[ev.LearningEvent] = []
+        self.pending: list[_Pending] = []
+
+    def accepts(self, plan: Plan) -> bool:
+        """Whether the fast path records ``plan`` exactly as the commands would."""
+        for step in plan.steps:
+            if step.event_class not in _FAST or not isinstance(step.subject, PersonRef):
+                return False
+            for value in step.fields.values():
+                if isinstance(value, PersonRef | TeamRef | StatementLink | tuple) and (
+                    not isinstance(value, tuple)
+                    or any(isinstance(v, PersonRef | TeamRef | StatementLink) for v in value)
+                ):
+                    return False
+        return True
+
+    def _aggregate(self, cls: type[Aggregate], stream_id: UUID) -> Aggregate:
+        aggregate = self.aggregates.get(stream_id)
+        if aggregate is None:
+            aggregate = cls.replay(stream_id, self.org, self.records.stream_events(stream_id))
+            self.aggregates[stream_id] = aggregate
+        return aggregate
+
+    def _trigger(
+        self, aggregate: Aggregate, cls: type[ev.LearningEvent], envelope: Envelope, fields: Any
+    ) -> ev.LearningEvent:
+        event = aggregate.trigger(cls, envelope, **fields)
+        self.events.extend(aggregate.collect_events())
+        return event
+
+    def _person(
+        self, ref: PersonRef, item: _Item, occurred_at: datetime, done: _Recorded
+    ) -> Person:
+        importer = self.importer
+        found = importer.find_person(ref)
+        if found is None:
+            key = importer.new_person_key(ref)
+            if not key:
+                raise _Rejected(Problem("/actor", "mapping.no-person", "the person key is empty"))
+            person_id = self.records.person_id(self.org, key)
+            person = self._aggregate(Person, person_id)
+            if not person.exists:
+                meta = importer.meta(item, f"xapi:register:{ref.identifier}", occurred_at, None)
+                email = ref.email.strip().lower() if ref.email else None
+                fields = {"key": key, "name": ref.name, "email": email}
+                self._trigger(
+                    person, ev.PersonRegistered, envelope_for(self.records, self.org, meta), fields
+                )
+                if importer.needs_link(ref, ref.email):
+                    meta = importer.meta(item, f"xapi:link:{ref.identifier}", occurred_at, None)
+                    envelope = envelope_for(self.records, self.org, meta)
+                    assert isinstance(person, Person)
+                    if ref.identifier not in person.identifiers:
+                        fields = {"identifier": ref.identifier}
+                        self._trigger(person, ev.IdentifierLinked, envelope, fields)
+            found = (person_id, key)
+            importer.persons[ref.identifier] = found
+        done.persons.append(found[0])
+        person = self._aggregate(Person, found[0])
+        assert isinstance(person, Person)
+        if person.erased:
+            msg = (
+                f"person {found[1]!r} of organisation {self.org!r} was erased; "
+                "nothing more can be recorded for them"
+            )
+            raise _Rejected(Problem("/actor", "domain.InvalidInputError", msg))
+        return person
+
+    def _team(self, ref: TeamRef, item: _Item, occurred_at: datetime) -> None:
+        importer = self.importer
+        if ref.key in importer.teams:
+            return
+        key = ref.key.strip()
+        team = self._aggregate(Team, self.records.team_id(self.org, key))
+        if not team.exists:
+            meta = importer.meta(item, f"xapi:team:{ref.key}", occurred_at, None)
+            name = (ref.name or key).strip() or key
+            fields = {"key": key, "name": name, "parent": None}
+            self._trigger(
+                team, ev.TeamRegistered, envelope_for(self.records, self.org, meta), fields
+            )
+        importer.teams.add(ref.key)
+
+    def add(self, item: _Item, plan: Plan) -> None:
+        """Build the events of one statement; they are saved at the next :meth:`flush`."""
+        importer = self.importer
+        done = _Recorded()
+        occurred_at = plan.occurred_at or self.records.now()
+        entry = _Pending(item, plan, done)
+        self.pending.append(entry)
+        try:
+            for team in plan.teams:
+                self._team(team, item, occurred_at)
+            for n, step in enumerate(plan.steps):
+                key = f"xapi:{item.sid}" if n == 0 else f"xapi:{item.sid}/{n}"
+                assert isinstance(step.subject, PersonRef)
+                try:
+                    try:
+                        person = self._person(step.subject, item, occurred_at, done)
+                        self._step(person, step, key, item, occurred_at, done)
+                    except (LearningOrgError, TypeError, ValueError, KeyError) as error:
+                        raise _Rejected(_domain_problem(error)) from None
+                    if n == 0:
+                        done.main = done.events[0][1] if done.events else None
+                except _Rejected as rejected:
+                    if n == 0:
+                        raise
+                    reason = "; ".join(p.message for p in rejected.problems)
+                    done.notes.append(
+                        f"member {n + 1} of the Group actor was not recorded: {reason}"
+                    )
+        except _Rejected as rejected:
+            entry.outcome = item.outcome("rejected", rejected.problems)
+            importer.seen.pop(item.sid, None)
+        if plan.notes:
+            done.notes.extend(plan.notes)
+
+    def _step(
+        self,
+        person: Person,
+        step: Step,
+        key: str,
+        item: _Item,
+        occurred_at: datetime,
+        done: _Recorded,
+    ) -> None:
+        cls = step.event_class
+        missing = [n for n in _REQUIRED.get(cls, ()) if n not in step.fields]
+        if missing:
+            iris = ", ".join(pf.extension(n) for n in missing)
+            problem = Problem(
+                "/context/extensions",
+                "profile.missing-extension",
+                f"{cls.__name__} needs the context extension(s) {iris}",
+            )
+            raise _Rejected(problem)
+        meta = self.importer.meta(item, key, occurred_at, step)
+        envelope = envelope_for(self.records, self.org, meta)
+        if person.has_event(envelope.event_id):
+            done.events.append((person.id, envelope.event_id))
+            done.recovered = True
+            return
+        fields = _FAST[cls](step.fields)
+        try:
+            self._trigger(person, cls, envelope, fields)
+        except ValidationError as error:
+            problem = Problem("", "domain.InvalidValueError", _validation_text(cls, error))
+            raise _Rejected(problem) from None
+        done.events.append((person.id, envelope.event_id))
+
+    def flush(self) -> None:
+        """Save the built events in one transaction, then log their statements."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        events, self.events = self.events, []
+        importer = self.importer
+        try:
+            if events:
+                self.records._app.events.put(events)
+        except (IntegrityError, OperationalError):
+            # Another writer changed one of these streams: nothing of the batch was stored;
+            # record each statement through the commands instead.
+            self.aggregates.clear()
+            importer.persons.clear()
+            importer.teams.clear()
+            for entry in pending:
+                if entry.outcome is not None and entry.outcome.outcome == "rejected":
+                    importer.summary.add(entry.outcome)
+                else:
+                    importer.record_slowly(entry.item, entry.plan)
+            return
+        rows = []
+        for entry in pending:
+            if entry.outcome is not None:
+                importer.seen.pop(entry.item.sid, None)
+                importer.summary.add(entry.outcome)
+                continue
+            rows.append(importer.row(entry.item, entry.plan, entry.done))
+            importer._count(entry.item, entry.done)
+        importer.log.write(rows)
+
+
+# ------------------------------------------------------------------ entry point
+
+
+def import_statements(
+    records: Records,
+    source: Source,
+    *,
+    organisation: str,
+    version: str | None = None,
+    recorded_by: str = "xapi",
+    progress: Callable[[ImportProgress], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+    max_document_bytes: int = MAX_DOCUMENT_BYTES,
+    fast: bool = True,
+) -> ImportSummary:
+    """Import xAPI statements into ``organisation``; returns what happened to each.
+
+    Parameters
+    ----------
+    records:
+        The store (a ``LearningRecords`` or ``Records``).
+    source:
+        A path (``str`` or ``PathLike``) or ``bytes`` holding a JSON array, one statement or NDJSON
+        (one statement a line); a binary or text file object or an iterable of NDJSON lines
+        (read streamed); a statement (``dict``); or a list of statements. NDJSON is read line by
+        line at any size; a JSON array is read whole, up to ``max_document_bytes``, and a larger
+        one is refused with ``InvalidInputError`` before anything is stored.
+    organisation:
+        The key of the organisation the statements belong to; it must be registered.
+    version:
+        ``"1.0.3"`` or ``"2.0.0"`` to validate every statement by those rules; None lets each
+        statement's ``version`` choose (see ``learningorg.xapi.validate``).
+    recorded_by:
+        ``recorded_by`` of the events recorded.
+    progress:
+        Called with an :class:`ImportProgress` after every batch of ``batch_size`` statements.
+    fast:
+        Record simple person statements in batches (the default); False records every statement
+        through the commands of ``Records`` one by one. Both store the same events.
+
+    Every statement is validated, mapped and recorded on its own: an invalid one is reported
+    (with its NDJSON line or array index) and the others are still stored. Importing the same
+    input again, or an interrupted import again, stores every statement exactly once.
+    """
+    if batch_size < 1:
+        msg = f"batch_size {batch_size} must be at least 1"
+        raise InvalidInputError(msg)
+    records.organisation(organisation)  # raises UnknownOrganisationError, naming the key
+    raws, total, close = _read(source, max_document_bytes)
+    importer = _Importer(records, organisation, version=version, recorded_by=recorded_by, fast=fast)
+    read = 0
+    try:
+        batch: list[_Raw] = []
+        for raw in raws:
+            batch.append(raw)
+            read += raw.size
+            if len(batch) >= batch_size:
+                importer.run_batch(batch)
+                batch = []
+                _report(progress, importer.summary, read, total)
+        if batch:
+            importer.run_batch(batch)
+        _report(progress, importer.summary, read, total)
+    finally:
+        importer.flush()
+        close()
+    return importer.summary
+
+
+def _report(
+    progress: Callable[[ImportProgress], None] | None,
+    summary: ImportSummary,
+    read: int,
+    total: int | None,
+) -> None:
+    if progress is not None:
+        progress(
+            ImportProgress(
+                summary.total,
+                read,
+                total,
+                summary.accepted,
+                summary.duplicate,
+                summary.conflicting,
+                summary.rejected,
+            )
+        )
+
+
+__all__ = [
+    "BATCH_SIZE",
+    "MAX_DOCUMENT_BYTES",
+    "ImportItem",
+    "ImportProgress",
+    "ImportSummary",
+    "LoggedStatement",
+    "StatementLog",
+    "append_event",
+    "forget_person_statements",
+    "import_statements",
+    "statement_event_id",
+    "statement_log",
+    "store_fingerprint",
+]
