@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import tomllib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -677,6 +679,18 @@ def test_a_bad_profile_file_raises_a_typed_error_naming_the_file(
     assert name in str(caught.value)
     assert fragment in str(caught.value)
     assert isinstance(caught.value, InvalidValueError)
+
+
+def test_the_toml_profile_in_the_docs_is_a_valid_profile() -> None:
+    """docs/compliance.md shows a profile for another register: it must load as written."""
+    page = Path(__file__).resolve().parents[2] / "docs" / "compliance.md"
+    blocks = re.findall(r"^```toml\n(.*?)^```", page.read_text(encoding="utf-8"), re.S | re.M)
+    assert blocks
+    for block in blocks:
+        profile = ComplianceProfile.from_mapping(tomllib.loads(block), origin="docs")
+        cpd = profile.requirement("cpd")
+        assert isinstance(cpd, PointsRequirement)
+        assert cpd.modes["informal"].cap == 40
 
 
 def test_a_missing_profile_file_names_the_path(tmp_path: Path) -> None:
