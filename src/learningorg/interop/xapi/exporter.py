@@ -24,6 +24,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Final
 from uuid import UUID
@@ -46,7 +47,7 @@ from learningorg.interop.xapi.mapping import (
     build_statement,
     iter_agents,
 )
-from learningorg.interop.xapi.validator import SUPPORTED_VERSIONS
+from learningorg.interop.xapi.validator import SUPPORTED_VERSIONS, validate
 
 _PAGE: Final = 500
 _PERSONAL_EXTENSIONS: Final = frozenset(
@@ -63,6 +64,26 @@ class _PersonInfo:
     erased: bool = False
 
 
+@lru_cache(maxsize=4096)
+def _valid_ifi(name: str, value: str | tuple[str, str]) -> bool:
+    """Whether an Agent with this one identifier passes the validator (mbox form, IRIs, ...)."""
+    agent: dict[str, Any] = {"objectType": "Agent"}
+    agent[name] = {"homePage": value[0], "name": value[1]} if isinstance(value, tuple) else value
+    probe = {"actor": agent, "verb": {"id": pf.VOIDED}, "object": {"id": pf.BASE}}
+    return not any(p.path.startswith("/actor") for p in validate(probe))
+
+
+def _agent_if_valid(agent: dict[str, Any] | None) -> dict[str, Any] | None:
+    if agent is None:
+        return None
+    for name in ("mbox", "mbox_sha1sum", "openid", "account"):
+        if name in agent:
+            value = agent[name]
+            key = (value["homePage"], value["name"]) if name == "account" else value
+            return agent if _valid_ifi(name, key) else None
+    return None
+
+
 class _Context:
     """Names persons, teams and earlier events for ``build_statement`` (one export)."""
 
@@ -74,23 +95,28 @@ class _Context:
         self.persons: dict[UUID, _PersonInfo] = {}
         self.teams: dict[UUID, str] = {}
         self.statement_ids: dict[UUID, str] = {}
-        topics = [
-            ev.PersonRegistered.TOPIC,
-            ev.IdentifierLinked.TOPIC,
-            ev.PersonErased.TOPIC,
-            ev.TeamRegistered.TOPIC,
-        ]
-        for entry in records.events(organisation=organisation, topics=topics):
-            event = entry.event
-            if isinstance(event, ev.PersonRegistered):
-                self.persons[event.originator_id] = _PersonInfo(event.key, event.name, event.email)
-            elif isinstance(event, ev.TeamRegistered):
-                self.teams[event.originator_id] = event.key
-            elif (info := self.persons.get(event.originator_id)) is not None:
-                if isinstance(event, ev.IdentifierLinked):
-                    info.identifiers.append(event.identifier)
-                elif isinstance(event, ev.PersonErased):
-                    info.erased = True
+        # Erasure looks ahead: an erased person is pseudonymised in every statement.
+        topics = [ev.PersonErased.TOPIC]
+        self.erased = {
+            entry.event.originator_id
+            for entry in records.events(organisation=organisation, topics=topics)
+        }
+
+    def observe(self, event: ev.LearningEvent, *, rendered: bool) -> None:
+        """Follow identities along the history, so each statement names persons as then known.
+
+        A registration counts for its own statement; a linked identifier only after it.
+        """
+        if isinstance(event, ev.PersonRegistered) and not rendered:
+            info = _PersonInfo(event.key, event.name, event.email)
+            info.erased = event.originator_id in self.erased
+            self.persons[event.originator_id] = info
+        elif isinstance(event, ev.TeamRegistered) and not rendered:
+            self.teams[event.originator_id] = event.key
+        elif isinstance(event, ev.IdentifierLinked) and rendered:
+            known = self.persons.get(event.originator_id)
+            if known is not None:
+                known.identifiers.append(event.identifier)
 
     @property
     def names(self) -> bool:
@@ -106,15 +132,16 @@ class _Context:
     def person_agent(self, person_id: UUID) -> dict[str, Any]:
         info = self.persons.get(person_id)
         if not self._names or info is None or info.erased or info.key is None:
+            # Not (yet) known by name, or erased: by stream id.
             return self.pseudonym(person_id)
         agent: dict[str, Any] = {"objectType": "Agent"}
         if info.name:
             agent["name"] = info.name
-        if info.email:
+        if info.email and _valid_ifi("mbox", f"mailto:{info.email}"):
             agent["mbox"] = f"mailto:{info.email}"
             return agent
         for identifier in info.identifiers:
-            named = agent_for_identifier(identifier)
+            named = _agent_if_valid(agent_for_identifier(identifier))
             if named is not None:
                 named.pop("objectType")
                 agent.update(named)
@@ -124,7 +151,7 @@ class _Context:
 
     def team_group(self, team_id: UUID) -> dict[str, Any]:
         key = self.teams.get(team_id, str(team_id))
-        named = agent_for_identifier(key)
+        named = _agent_if_valid(agent_for_identifier(key))
         if named is not None:
             named["objectType"] = "Group"
             return named
@@ -247,16 +274,17 @@ def _export(
 ) -> Iterator[dict[str, Any]]:
     context = _Context(records, organisation, names=names)
     fingerprint = store_fingerprint(records, organisation)
-    page: list[ev.LearningEvent] = []
+    page: list[tuple[ev.LearningEvent, bool]] = []
     for entry in records.events(organisation=organisation):
         event = entry.event
-        if person_id is not None and event.originator_id != person_id:
-            continue
-        if (since is not None and event.occurred_at < since) or (
-            until is not None and event.occurred_at > until
+        if (
+            (person_id is not None and event.originator_id != person_id)
+            or (since is not None and event.occurred_at < since)
+            or (until is not None and event.occurred_at > until)
         ):
-            continue
-        page.append(event)
+            page.append((event, False))
+        else:
+            page.append((event, True))
         if len(page) >= _PAGE:
             yield from _statements(context, page, fingerprint, version, originals)
             page = []
@@ -265,49 +293,65 @@ def _export(
 
 def _statements(
     context: _Context,
-    page: Sequence[ev.LearningEvent],
+    page: Sequence[tuple[ev.LearningEvent, bool]],
     fingerprint: str,
     version: str,
     originals: bool,
 ) -> Iterator[dict[str, Any]]:
+    """The statements of one page of events (those marked False only update the identities)."""
     records, organisation = context.records, context.organisation
     log = statement_log(records)
-    sources = sorted({str(e.source_statement_id) for e in page if e.source_statement_id})
-    received = log.originals(organisation, sources) if originals else {}
-    wanted: set[UUID] = set()
-    for event in page:
-        wanted.update(event.refs)
-        wanted.update(getattr(event, "derived_from", ()))
+    chosen = [event for event, wanted in page if wanted]
+    sources = sorted({str(e.source_statement_id) for e in chosen if e.source_statement_id})
+    received = log.originals(organisation, sources) if originals and sources else {}
+    linked: set[UUID] = set()
+    for event in chosen:
+        linked.update(event.refs)
+        linked.update(getattr(event, "derived_from", ()))
         if isinstance(event, ev.EventRetracted):
-            wanted.add(event.retracted_event_id)
-    context.statement_ids = log.statement_ids(organisation, sorted(wanted, key=str))
-    for event in page:
-        source = event.source_statement_id
-        if source is None:
-            if isinstance(event, ev.IdentifierLinked) and not context.names:
-                continue
-            statement = build_statement(event, context, version=version)
-            extensions = statement.setdefault("context", {}).setdefault("extensions", {})
-            extensions[pf.EXPORTED_FROM] = fingerprint
-            yield statement
-            continue
-        sid = str(source)
-        if event.event_id != statement_event_id(records, organisation, sid):
-            continue  # a first-sight registration, a Group member's copy or a late retraction
-        kept: dict[str, Any] | None = None
-        if (
-            isinstance(event, ev.LearningActivityCompleted)
-            and event.kind == pf.GENERIC_KIND
-            and event.statement is not None
-        ):
-            kept = event.statement
-        elif sid in received:
-            kept = orjson.loads(received[sid])
-        if kept is not None:
-            yield kept if context.names else context.pseudonymise(kept)
-            continue
-        context.statement_ids[event.event_id] = sid
-        yield build_statement(event, context, version=version)
+            linked.add(event.retracted_event_id)
+    ids = sorted(linked, key=str)
+    context.statement_ids = log.statement_ids(organisation, ids) if ids else {}
+    for event, wanted in page:
+        context.observe(event, rendered=False)
+        if wanted:
+            statement = _statement(context, event, received, fingerprint, version)
+            if statement is not None:
+                yield statement
+        context.observe(event, rendered=True)
+
+
+def _statement(
+    context: _Context,
+    event: ev.LearningEvent,
+    received: dict[str, str],
+    fingerprint: str,
+    version: str,
+) -> dict[str, Any] | None:
+    source = event.source_statement_id
+    if source is None:
+        if isinstance(event, ev.IdentifierLinked) and not context.names:
+            return None
+        statement = build_statement(event, context, version=version)
+        extensions = statement.setdefault("context", {}).setdefault("extensions", {})
+        extensions[pf.EXPORTED_FROM] = fingerprint
+        return statement
+    sid = str(source)
+    if event.event_id != statement_event_id(context.records, context.organisation, sid):
+        return None  # a first-sight registration, a Group member's copy or a late retraction
+    kept: dict[str, Any] | None = None
+    if (
+        isinstance(event, ev.LearningActivityCompleted)
+        and event.kind == pf.GENERIC_KIND
+        and event.statement is not None
+    ):
+        kept = event.statement
+    elif sid in received:
+        kept = orjson.loads(received[sid])
+    if kept is not None:
+        return kept if context.names else context.pseudonymise(kept)
+    context.statement_ids[event.event_id] = sid
+    return build_statement(event, context, version=version)
 
 
 # ------------------------------------------------------------------ writers

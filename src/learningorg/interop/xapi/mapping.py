@@ -729,6 +729,14 @@ def _export_field(name: str, value: object, ctx: ExportContext) -> object:
     return _json(value)
 
 
+def _timestamp(moment: datetime) -> str:
+    """ISO 8601 with the offset it was recorded in; an offset with seconds becomes UTC."""
+    offset = moment.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        moment = moment.astimezone(UTC)
+    return moment.isoformat()
+
+
 def _actor(event: ev.LearningEvent, ctx: ExportContext) -> dict[str, Any]:
     kind = ctx.stream_kind(event)
     if kind == "person":
@@ -792,7 +800,7 @@ def build_statement(
                 "definition": {"type": profile.activity_type},
             },
         }
-    statement["timestamp"] = event.occurred_at.isoformat()
+    statement["timestamp"] = _timestamp(event.occurred_at)
     if extensions:
         statement["context"] = {"extensions": extensions}
     statement["version"] = version
