@@ -8,59 +8,86 @@ current (eventsourcing's ``ProjectionRunner`` does not run on SQLite); queries c
 query right after a save sees that save. ``rebuild()`` drops the view and replays from position 0.
 A view stored by another model version or view schema is rebuilt, never mixed.
 
-``CapacityFactsView`` is the capacity projection's view: one compact row per relevant event (a
-*learning fact*), decoded from the stored JSON with orjson, bypassing pydantic (projections layer).
+``CapacityFactsView`` is the capacity projection's view: the *learning facts* (one compact record
+per relevant event) decoded from the stored JSON with orjson, bypassing pydantic, and stored per
+organisation and stream in batch-sized segments (projections layer).
 """
 
 from __future__ import annotations
 
-import heapq
+import multiprocessing
+import os
+import sqlite3
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from itertools import islice
 from typing import Any, ClassVar
+from uuid import UUID
+
+import orjson
 
 from learningorg.application import Records
 from learningorg.persistence.database import Cursor, Database
 from learningorg.projections.capacity.facts import (
     FACT_TOPICS,
     Fact,
-    FactRow,
-    fact_from_row,
-    fact_row_from_state,
-    kind_of,
+    FactRecord,
+    SegmentBuilder,
+    fact_from_record,
 )
 from learningorg.projections.capacity.model import MODEL_VERSION
 from learningorg.projections.history import KnownAt, check_known_at
 
 TRACKING_TABLE = "learningorg_view_tracking"
 
-#: Notifications read and written per transaction.
-BATCH = 5_000
+#: Stored events read and written per transaction.
+BATCH = 50_000
+#: Stored events read from the store at a time.
+PAGE = 2_000
+#: A backlog from this many stored events on is decoded in worker processes (SQLite files).
+PARALLEL_FROM = 100_000
+
+
+#: A stored event as a view reads it: (position, stream as stored, topic, stored state).
+StoredRow = tuple[int, str, str, bytes]
 
 
 class CatchUpView:
     """A view in the store's database with its tracking position in the same transaction.
 
     Subclasses name the view, give its tables (``create`` / ``drop``) and turn a batch of stored
-    notifications into rows (``rows`` / ``write``). ``version`` and ``schema_version`` are
-    stored with the position: when either differs from the stored ones, the view is rebuilt.
+    events into rows (``rows`` / ``write``). ``version`` and ``schema_version`` are stored with
+    the position: when either differs from the stored ones, the view is rebuilt.
+
+    On SQLite stores the pull loop reads the event table directly (a read-only connection; no
+    event objects built); elsewhere it reads ``Records.notifications``. Both give the same
+    stored rows.
     """
 
     name: ClassVar[str] = ""
     schema_version: ClassVar[int] = 1
     topics: ClassVar[Sequence[str]] = ()
+    batch: ClassVar[int] = BATCH
+    #: A backlog of at least this many stored events is decoded by worker processes.
+    parallel_from: ClassVar[int] = PARALLEL_FROM
 
-    def __init__(self, records: Records, *, version: str = MODEL_VERSION) -> None:
+    def __init__(
+        self, records: Records, *, version: str = MODEL_VERSION, workers: int | None = None
+    ) -> None:
         self.records = records
+        #: Worker processes for a long replay of a SQLite file (1: decode in this process).
+        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self.database: Database = records.database
         self.version = version
         self.tracking = self.database.table(TRACKING_TABLE)
         self._lock = threading.RLock()
         self._position = 0
-        #: Notifications this instance has read and applied (a restart that resumes reads none).
+        self._sqlite: sqlite3.Connection | None = None
+        #: Stored events this instance has read (a restart that resumes reads none again).
         self.processed = 0
         #: How often this instance found the stored view stale and rebuilt it.
         self.rebuilds = 0
@@ -76,12 +103,15 @@ class CatchUpView:
         """Drop the view's tables."""
         raise NotImplementedError
 
-    def rows(self, notifications: Sequence[Any]) -> list[Any]:
-        """The rows of a batch of stored notifications (``.id``, ``.topic``, ``.state``...)."""
+    def rows(self, pages: Iterable[Sequence[StoredRow]]) -> tuple[list[Any], int, int]:
+        """The view rows of a batch of stored events given in pages (see ``read``).
+
+        Returns the rows, how many stored events were read, and the last position read.
+        """
         raise NotImplementedError
 
     def write(self, cursor: Cursor, rows: list[Any]) -> None:
-        """Write the rows of one batch."""
+        """Write the rows of one batch (in the transaction that also moves the position)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ tracking
@@ -106,11 +136,10 @@ class CatchUpView:
     def _reset(self, cursor: Cursor) -> None:
         self.drop(cursor)
         self.create(cursor)
+        sql = self.database.sql
+        cursor.execute(sql(f"DELETE FROM {self.tracking} WHERE view = ?"), (self.name,))
         cursor.execute(
-            self.database.sql(f"DELETE FROM {self.tracking} WHERE view = ?"), (self.name,)
-        )
-        cursor.execute(
-            self.database.sql(
+            sql(
                 f"INSERT INTO {self.tracking} (view, position, version, schema_version) "
                 "VALUES (?, ?, ?, ?)"
             ),
@@ -134,75 +163,194 @@ class CatchUpView:
                 self.create(cursor)
                 self._position = stored[0]
 
+    def close(self) -> None:
+        """Release the read connection of the SQLite fast path, if open."""
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
+
+    # ------------------------------------------------------------------ reading stored events
+
+    @property
+    def _direct(self) -> bool:
+        return self.records.config.kind == "sqlite"
+
+    def read(self, since: int, until: int, limit: int) -> Iterator[list[StoredRow]]:
+        """Pages of up to ``limit`` stored events after position ``since`` up to ``until``.
+
+        On SQLite, straight from the event table with a read-only connection (the stream
+        column as stored: 32 hex digits); elsewhere from ``Records.notifications``.
+        """
+        if not self._direct:
+            notifications = self.records.notifications(since=since, until=until, topics=self.topics)
+            rows = [
+                (n.id, str(n.originator_id), n.topic, n.state) for n in islice(notifications, limit)
+            ]
+            yield rows
+            return
+        if self._sqlite is None:
+            path = self.records.config.sqlite_path
+            assert path is not None
+            uri = path if path.startswith("file:") else f"file:{path}?mode=ro"
+            self._sqlite = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+        table = self.records.recorder.events_table_name
+        cursor = self._sqlite.execute(
+            f"SELECT rowid, originator_id, topic, state FROM {table} "
+            "WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+            (since, until, limit),
+        )
+        try:
+            while page := cursor.fetchmany(PAGE):
+                yield page
+        finally:
+            cursor.close()
+
+    def stream_id(self, stored: str) -> str:
+        """A stream column as ``read`` gives it, as ``str(UUID)``."""
+        return str(UUID(stored)) if self._direct else stored
+
     # ------------------------------------------------------------------ the pull loop
 
-    def _notifications(self, since: int, until: int) -> Iterator[Any]:
-        return self.records.notifications(since=since, until=until, topics=self.topics)
-
     def catch_up(self, until: int | None = None) -> int:
-        """Apply every notification after the view's position (up to ``until``).
+        """Apply every stored event after the view's position (up to ``until``).
 
-        Returns how many notifications were applied. Each batch and the new position are
-        written in one transaction; when another process moved the position meanwhile, the
-        batch is dropped and reading resumes from the stored position.
+        Returns how many stored events were read. Each batch and the new position are written
+        in one transaction; when another process moved the position meanwhile, the batch is
+        dropped and reading resumes from the stored position. A long backlog in a SQLite file is
+        decoded by worker processes (``workers``), one batch each, and written here in order.
         """
         with self._lock:
             goal = self.records.max_position()
             if until is not None:
                 goal = min(goal, until)
-            applied = 0
+            read = 0
             while self._position < goal:
-                start = self._position
-                stream = self._notifications(start, goal)
-                while True:
-                    batch = list(islice(stream, BATCH))
-                    last = batch[-1].id if len(batch) == BATCH else goal
-                    rows = self.rows(batch)
-                    with self.database.transaction() as cursor:
-                        stored = self._select_tracking(cursor, lock=True)
-                        current = stored[0] if stored is not None else 0
-                        if current != start:
-                            self._position = current
-                            break
-                        self.write(cursor, rows)
-                        cursor.execute(
-                            self.database.sql(
-                                f"UPDATE {self.tracking} SET position = ? WHERE view = ?"
-                            ),
-                            (last, self.name),
-                        )
-                    self._position = start = last
-                    applied += len(batch)
-                    self.processed += len(batch)
-                    if last >= goal:
-                        break
-            return applied
+                if goal - self._position >= self.parallel_from and self._parallel_ok():
+                    read += self._parallel(goal)
+                else:
+                    read += self._step(goal)
+            return read
 
-    def rebuild(self) -> int:
-        """Drop the view and replay it from position 0; returns the notifications applied."""
+    def _commit(self, first: int, last: int, rows: list[Any]) -> int:
+        """Write one batch and move the position from ``first`` to ``last``, in one transaction.
+
+        Returns the position now stored: ``last``, or another process's position when it
+        moved the position meanwhile (then nothing is written).
+        """
+        with self.database.transaction() as cursor:
+            stored = self._select_tracking(cursor, lock=True)
+            current = stored[0] if stored is not None else 0
+            if current != first:
+                return current
+            self.write(cursor, rows)
+            cursor.execute(
+                self.database.sql(f"UPDATE {self.tracking} SET position = ? WHERE view = ?"),
+                (last, self.name),
+            )
+        return last
+
+    def _step(self, goal: int) -> int:
+        start = self._position
+        rows, count, last = self.rows(self.read(start, goal, self.batch))
+        last = last if count == self.batch else goal
+        stored = self._commit(start, last, rows)
+        self._position = stored
+        if stored != last:
+            return 0
+        self.processed += count
+        return count
+
+    # ------------------------------------------------------------------ parallel replay
+
+    def _parallel_ok(self) -> bool:
+        """Whether worker processes can decode: a SQLite file, plain state, workers > 1."""
+        path = self.records.config.sqlite_path
+        return (
+            self.workers > 1
+            and self._direct
+            and path is not None
+            and not path.startswith("file:")
+            and self._worker_task() is not None
+        )
+
+    def _worker_task(self) -> Callable[[str, str, int, int], tuple[list[Any], int]] | None:
+        """The module-level function a worker process runs on one batch (None: not supported)."""
+        return None
+
+    def _parallel(self, goal: int) -> int:
+        """Replay ``(position, goal]``: workers decode batches; they are written here, in order."""
+        task = self._worker_task()
+        path = self.records.config.sqlite_path
+        assert task is not None
+        assert path is not None
+        table = self.records.recorder.events_table_name
+        start = self._position
+        ranges = iter([(a, min(a + self.batch, goal)) for a in range(start, goal, self.batch)])
+        # fork is quick and safe while this is the only thread; otherwise start afresh.
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        if method not in multiprocessing.get_all_start_methods():
+            method = "spawn"
+        context = multiprocessing.get_context(method)
+        written = 0
+        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+            pending: deque[tuple[int, int, Future[tuple[list[Any], int]]]] = deque()
+
+            def submit() -> None:
+                span = next(ranges, None)
+                if span is not None:
+                    pending.append((*span, pool.submit(task, path, table, *span)))
+
+            for _ in range(self.workers + 1):
+                submit()
+            while pending:
+                first, last, future = pending.popleft()
+                rows, count = future.result()
+                stored = self._commit(first, last, rows)
+                self._position = stored
+                if stored != last:
+                    for *_, later in pending:
+                        later.cancel()
+                    break
+                written += count
+                self.processed += count
+                submit()
+        return written
+
+    def _stored_position(self) -> int:
+        with self.database.transaction() as cursor:
+            stored = self._select_tracking(cursor)
+        return stored[0] if stored is not None else 0
+
+    def rebuild(self, until: int | None = None) -> int:
+        """Drop the view and replay it from position 0 (up to ``until``).
+
+        Returns how many stored events were read.
+        """
         with self._lock:
             with self.database.transaction() as cursor:
                 self._select_tracking(cursor, lock=True)
                 self._reset(cursor)
             self._position = 0
-            return self.catch_up()
+            return self.catch_up(until)
 
 
 class CapacityFactsView(CatchUpView):
-    """The learning facts of every organisation: one compact row per relevant event.
+    """The learning facts of every organisation, stored as compact per-stream segments.
 
-    Rows hold the position, organisation, fact kind, event id, stream, the person whose stream
-    it is (if any), both times as POSIX seconds and the fields the capacity model reads as
-    compact JSON; never personal data. Queries read an organisation's facts (or one person's
-    plus everything outside person streams) instead of decoding every event.
+    Each batch of stored events becomes, per organisation and stream, one row holding that
+    stream's facts of the batch as a JSON array of records (see ``FactRecord``): values as stored,
+    times as ISO text, no personal data. Rows of person streams are marked ``personal``, so a
+    person's query reads their own rows plus the rows outside person streams, never everyone's.
     """
 
     name: ClassVar[str] = "capacity_facts"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 4
     topics: ClassVar[Sequence[str]] = FACT_TOPICS
 
-    def __init__(self, records: Records, *, version: str = MODEL_VERSION) -> None:
-        self.table = records.database.table("capacity_facts")
+    def __init__(
+        self, records: Records, *, version: str = MODEL_VERSION, workers: int | None = None
+    ) -> None:
+        self.table = records.database.table("capacity_fact_segments")
         mapper = records.mapper
         cipher, compressor = mapper.cipher, mapper.compressor
         self._decode: Callable[[bytes], bytes] | None = None
@@ -216,56 +364,94 @@ class CapacityFactsView(CatchUpView):
                 return data
 
             self._decode = decode
-        super().__init__(records, version=version)
+        super().__init__(records, version=version, workers=workers)
 
     def create(self, cursor: Cursor) -> None:
-        position = (
-            "INTEGER PRIMARY KEY" if self.database.dialect == "sqlite" else "BIGINT PRIMARY KEY"
-        )
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            f"position {position}, organisation TEXT NOT NULL, kind TEXT NOT NULL, "
-            "event_id TEXT NOT NULL, stream TEXT NOT NULL, person TEXT, "
-            "occurred_at DOUBLE PRECISION NOT NULL, recorded_at DOUBLE PRECISION NOT NULL, "
-            "data TEXT NOT NULL)"
+            "organisation TEXT NOT NULL, subject TEXT NOT NULL, personal INTEGER NOT NULL, "
+            "first_position BIGINT NOT NULL, last_position BIGINT NOT NULL, "
+            f"facts {self._blob} NOT NULL, "
+            "PRIMARY KEY (organisation, subject, first_position))"
         )
         cursor.execute(
-            "CREATE INDEX IF NOT EXISTS capacity_facts_org_person "
-            f"ON {self.table} (organisation, person, position)"
+            "CREATE INDEX IF NOT EXISTS capacity_fact_segments_personal "
+            f"ON {self.table} (organisation, personal, first_position)"
         )
+
+    @property
+    def _blob(self) -> str:
+        return "BYTEA" if self.database.dialect == "postgresql" else "BLOB"
 
     def drop(self, cursor: Cursor) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
 
-    def rows(self, notifications: Sequence[Any]) -> list[FactRow]:
-        decode = self._decode
-        found: list[FactRow] = []
-        append = found.append
-        for n in notifications:
-            row = fact_row_from_state(n.id, n.topic, str(n.originator_id), n.state, decode)
-            if row is not None:
-                append(row)
-        return found
+    def _worker_task(self) -> Callable[[str, str, int, int], tuple[list[Any], int]] | None:
+        return segments_of_sqlite_range if self._decode is None else None
 
-    def write(self, cursor: Cursor, rows: list[FactRow]) -> None:
-        if rows:
-            cursor.executemany(
-                self.database.sql(f"INSERT INTO {self.table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                rows,
+    def rows(self, pages: Iterable[Sequence[StoredRow]]) -> tuple[list[SegmentRow], int, int]:
+        builder = SegmentBuilder(self.stream_id, self._decode)
+        for page in pages:
+            builder.add(page)
+        return builder.segments(), builder.count, builder.last
+
+    def write(self, cursor: Cursor, rows: list[SegmentRow]) -> None:
+        # A few hundred rows per statement: one round trip (and, in the writer thread, one
+        # release of the GIL) per statement rather than per row.
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
+            cursor.execute(
+                self.database.sql(f"INSERT INTO {self.table} VALUES {values}"),
+                [value for row in chunk for value in row],
             )
 
     # ------------------------------------------------------------------ queries
 
-    def _select(self, where: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def _segments(self, where: str, params: Sequence[Any]) -> list[tuple[str, str, bytes]]:
         with self.database.transaction() as cursor:
             cursor.execute(
                 self.database.sql(
-                    "SELECT position, organisation, kind, event_id, stream, person, occurred_at, "
-                    f"recorded_at, data FROM {self.table} WHERE {where} ORDER BY position"
+                    f"SELECT organisation, subject, facts FROM {self.table} WHERE {where}"
                 ),
                 params,
             )
-            return [tuple(row) for row in cursor.fetchall()]
+            return [(str(row[0]), str(row[1]), bytes(row[2])) for row in cursor.fetchall()]
+
+    def records_of(
+        self,
+        organisation: str,
+        *,
+        known_at: KnownAt = None,
+        persons: Iterable[str] | None = None,
+    ) -> list[tuple[str, str, FactRecord]]:
+        """``(organisation, stream, record)`` of ``organisation`` (see ``facts``), by position."""
+        known_at = check_known_at(known_at)
+        where = "organisation = ?"
+        params: list[Any] = [organisation]
+        if isinstance(known_at, int):
+            where += " AND first_position <= ?"
+            params.append(known_at)
+        if persons is None:
+            segments = self._segments(where, params)
+        else:
+            segments = self._segments(where + " AND personal = 0", params)
+            wanted = sorted(set(persons))
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ", ".join("?" * len(chunk))
+                segments += self._segments(
+                    f"{where} AND personal = 1 AND subject IN ({marks})", [*params, *chunk]
+                )
+        limit = known_at if isinstance(known_at, int) else None
+        found = [
+            (org, stream, record)
+            for org, stream, data in segments
+            for record in orjson.loads(data)
+            if limit is None or record[0] <= limit
+        ]
+        found.sort(key=lambda item: int(item[2][0]))
+        return found
 
     def facts(
         self,
@@ -275,7 +461,7 @@ class CapacityFactsView(CatchUpView):
         persons: Iterable[str] | None = None,
         catch_up: bool = True,
     ) -> list[Fact]:
-        """The stored facts of ``organisation`` known at ``known_at``, in recording order.
+        """The facts of ``organisation`` known at ``known_at``, in recording order.
 
         With ``persons``, only the facts outside person streams plus those of the given
         persons' own streams. Retractions are not applied (see ``live_facts``).
@@ -283,41 +469,67 @@ class CapacityFactsView(CatchUpView):
         known_at = check_known_at(known_at)
         if catch_up:
             self.catch_up()
-        where = "organisation = ?"
-        params: list[Any] = [organisation]
-        if isinstance(known_at, int):
-            where += " AND position <= ?"
-            params.append(known_at)
-        elif isinstance(known_at, datetime):
-            where += " AND recorded_at <= ?"
-            params.append(known_at.timestamp())
-        if persons is None:
-            rows: Iterable[tuple[Any, ...]] = self._select(where, params)
-        else:
-            parts = [self._select(where + " AND person IS NULL", params)]
-            wanted = sorted(set(persons))
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i : i + 500]
-                marks = ", ".join("?" * len(chunk))
-                parts.append(self._select(f"{where} AND person IN ({marks})", [*params, *chunk]))
-            rows = heapq.merge(*parts, key=lambda row: int(row[0]))
-        return [fact_from_row(row) for row in rows]
+        facts = [
+            fact_from_record(org, stream, record)
+            for org, stream, record in self.records_of(
+                organisation, known_at=known_at, persons=persons
+            )
+        ]
+        if isinstance(known_at, datetime):
+            limit = known_at.timestamp()
+            facts = [f for f in facts if f.recorded_at <= limit]
+        return facts
 
-    def has_stream(self, organisation: str, stream: str, kind: str) -> bool:
-        """Whether a fact of ``kind`` exists in ``stream`` (e.g. a registration)."""
-        where = "organisation = ? AND stream = ? AND kind = ?"
+    def has_stream(self, organisation: str, stream: str) -> bool:
+        """Whether the stream has any fact in the view (a registered person or team does)."""
+        where = "organisation = ? AND subject = ?"
         with self.database.transaction() as cursor:
             cursor.execute(
                 self.database.sql(f"SELECT 1 FROM {self.table} WHERE {where} LIMIT 1"),
-                (organisation, stream, kind),
+                (organisation, stream),
             )
             return cursor.fetchone() is not None
 
     def count(self) -> int:
         """How many facts the view holds."""
+        total = 0
         with self.database.transaction() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {self.table}")
-            return int(cursor.fetchone()[0])
+            cursor.execute(f"SELECT facts FROM {self.table}")
+            for (data,) in cursor.fetchall():
+                total += len(orjson.loads(bytes(data)))
+        return total
+
+
+#: A row of the segment table: organisation, subject (stream id), personal (1 for a person's
+#: own stream), first and last position, and the facts as a JSON array of records.
+SegmentRow = tuple[str, str, int, int, int, bytes]
+
+
+def _hex_stream_id(stored: str) -> str:
+    return str(UUID(stored))
+
+
+def segments_of_sqlite_range(
+    path: str, table: str, since: int, until: int
+) -> tuple[list[SegmentRow], int]:
+    """Segment rows of the stored events in ``(since, until]`` of a SQLite store file.
+
+    Run by the worker processes of a parallel replay: opens the file read-only, reads the
+    range in pages and returns the rows and how many stored events it read.
+    """
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        builder = SegmentBuilder(_hex_stream_id)
+        cursor = connection.execute(
+            f"SELECT rowid, originator_id, topic, state FROM {table} "
+            "WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
+            (since, until),
+        )
+        while page := cursor.fetchmany(PAGE):
+            builder.add(page)
+        return builder.segments(), builder.count
+    finally:
+        connection.close()
 
 
 _VIEWS: weakref.WeakKeyDictionary[Records, CapacityFactsView] = weakref.WeakKeyDictionary()
@@ -339,6 +551,8 @@ __all__ = [
     "TRACKING_TABLE",
     "CapacityFactsView",
     "CatchUpView",
+    "SegmentRow",
+    "StoredRow",
     "capacity_view",
-    "kind_of",
+    "segments_of_sqlite_range",
 ]

@@ -18,17 +18,18 @@ from typing import Literal
 from uuid import UUID
 
 from learningorg.application import Records
-from learningorg.domain import events as ev
 from learningorg.domain.errors import (
     EmptyKeyError,
     InvalidValueError,
     UnknownPersonError,
     UnknownTeamError,
 )
+
+# The views module imports this package's facts: import it as a module to allow either order.
+from learningorg.projections import views
 from learningorg.projections.capacity.facts import (
     Fact,
     facts_from_entries,
-    kind_of,
     live_facts,
 )
 from learningorg.projections.capacity.flow import flow_scores_for_history, flow_scores_for_records
@@ -37,7 +38,6 @@ from learningorg.projections.capacity.model import CapacityModel, Level
 from learningorg.projections.capacity.result import CapacityResult, CapacitySeries
 from learningorg.projections.capacity.scoring import Scored, Scorer
 from learningorg.projections.history import History, KnownAt, check_known_at, check_moment
-from learningorg.projections.views import CapacityFactsView, capacity_view
 
 LEVELS: tuple[Level, ...] = ("person", "team", "organisation")
 Every = Literal["day", "week", "month", "quarter", "year"]
@@ -159,13 +159,17 @@ def capacity_profile(
 
 
 def _resolve(
-    records: Records, view: CapacityFactsView, organisation: str, level: Level, key: str | None
+    records: Records,
+    view: views.CapacityFactsView,
+    organisation: str,
+    level: Level,
+    key: str | None,
 ) -> str | None:
     """The stream id of the person or team, checked to be registered (None: organisation)."""
     if level == "person":
         assert key is not None
         person = str(records.person_id(organisation, key))
-        if not view.has_stream(organisation, person, kind_of(ev.PersonRegistered)):
+        if not view.has_stream(organisation, person):
             msg = (
                 f"person {key!r} is not registered in organisation {organisation!r}; "
                 "check the key or register them with register_person()"
@@ -175,7 +179,7 @@ def _resolve(
     if level == "team":
         assert key is not None
         team = str(records.team_id(organisation, key))
-        if not view.has_stream(organisation, team, kind_of(ev.TeamRegistered)):
+        if not view.has_stream(organisation, team):
             msg = (
                 f"team {key!r} is not registered in organisation {organisation!r}; "
                 "check the key or register it with register_team()"
@@ -186,7 +190,7 @@ def _resolve(
 
 
 def _load(
-    view: CapacityFactsView,
+    view: views.CapacityFactsView,
     organisation: str,
     level: Level,
     entity: str | None,
@@ -214,19 +218,19 @@ def _prepare(
     key: object,
     known_at: KnownAt,
     model: CapacityModel | None,
-) -> tuple[Level, str | None, str | None, KnownAt, CapacityModel, CapacityFactsView]:
+) -> tuple[Level, str | None, str | None, KnownAt, CapacityModel, views.CapacityFactsView]:
     checked_level = check_level(level)
     checked_key = check_key(checked_level, key)
     checked_known_at = check_known_at(known_at)
     checked_model = _model(model)
     records.organisation(organisation)  # UnknownOrganisationError for a wrong key
-    view = capacity_view(records)
+    view = views.capacity_view(records)
     view.catch_up()
     entity = _resolve(records, view, organisation, checked_level, checked_key)
     return checked_level, checked_key, entity, checked_known_at, checked_model, view
 
 
-def _position(view: CapacityFactsView, known_at: KnownAt) -> int:
+def _position(view: views.CapacityFactsView, known_at: KnownAt) -> int:
     return min(view.position, known_at) if isinstance(known_at, int) else view.position
 
 
