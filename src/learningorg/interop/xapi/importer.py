@@ -56,7 +56,6 @@ from learningorg.interop.xapi.mapping import (
     Step,
     TeamRef,
     body_hash,
-    canonical_json,
     context_extensions,
     plan_statement,
     statement_id_for,
@@ -242,6 +241,11 @@ class StatementLog:
             pairs = tuple((UUID(s), UUID(e)) for s, e in orjson.loads(events))
             found[sid] = LoggedStatement(sid, digest, how, event_id, pairs, voids)
         return found
+
+    def hashes(self, organisation: str, statement_ids: Sequence[str]) -> dict[str, str]:
+        """The body hashes of those of ``statement_ids`` that are logged."""
+        rows = self._select("statement_id, body_hash", "statement_id", organisation, statement_ids)
+        return {str(sid): str(digest) for sid, digest in rows}
 
     def voiders(self, organisation: str, statement_ids: Sequence[str]) -> dict[str, str]:
         """For each of ``statement_ids`` an imported statement voids: the voiding statement."""
@@ -473,6 +477,7 @@ def _count(parts: Sequence[bytes | str]) -> int:
 class _Item:
     raw: _Raw
     statement: dict[str, Any]
+    uuid: UUID
     sid: str
     digest: str
 
@@ -555,6 +560,7 @@ class _Importer:
         self.teams: set[str] = set()
         self.voided: dict[str, str] = {}
         self.seen: dict[str, str] = {}
+        self.rows: list[tuple[Any, ...]] = []
         self.fast = _FastPath(self) if fast else None
 
     # -------------------------------------------------------------- batches
@@ -564,9 +570,7 @@ class _Importer:
         for raw in raws:
             items.append(self._prepare(raw))
         sids = [i.sid for i in items if i is not None]
-        self.seen.update(
-            {sid: row.body_hash for sid, row in self.log.lookup(self.org, sids).items()}
-        )
+        self.seen.update(self.log.hashes(self.org, sids))
         self.voided.update(self.log.voiders(self.org, sids))
         for item in items:
             if item is not None:
@@ -575,8 +579,11 @@ class _Importer:
         self.seen.clear()
 
     def flush(self) -> None:
+        """Save what the fast path built, then the statement log rows of what was recorded."""
         if self.fast is not None:
             self.fast.flush()
+        rows, self.rows = self.rows, []
+        self.log.write(rows)
 
     def _prepare(self, raw: _Raw) -> _Item | None:
         if raw.error is not None:
@@ -598,11 +605,11 @@ class _Importer:
             return None
         statement = dict(statement)
         if "id" in statement:
-            sid = str(UUID(statement["id"]))
+            uuid = UUID(statement["id"])
         else:
-            sid = str(statement_id_for(statement))
-            statement["id"] = sid
-        return _Item(raw, statement, sid, body_hash(statement))
+            uuid = statement_id_for(statement)
+            statement["id"] = str(uuid)
+        return _Item(raw, statement, uuid, str(uuid), body_hash(statement))
 
     def _process(self, item: _Item) -> None:
         known = self.seen.get(item.sid)
@@ -686,13 +693,14 @@ class _Importer:
             self.summary.add(item.outcome("accepted", note=notes))
 
     def _log(self, item: _Item, plan: Plan, done: _Recorded) -> None:
-        self.log.write([self.row(item, plan, done)])
+        # Rows are written after their events, a batch at a time (see flush()).
+        self.rows.append(self.row(item, plan, done))
 
     def row(self, item: _Item, plan: Plan, done: _Recorded) -> tuple[Any, ...]:
         """The statement log row of one recorded item."""
         main = None if done.main is None else str(done.main)
         events = orjson.dumps([[str(s), str(e)] for s, e in done.events]).decode()
-        original = None if plan.how == "generic" else canonical_json(item.statement).decode()
+        original = None if plan.how == "generic" else orjson.dumps(item.statement).decode()
         voids = str(plan.void_target) if plan.void_target is not None else None
         persons = " ".join(dict.fromkeys(str(p) for p in done.persons))
         return (self.org, item.sid, item.digest, plan.how, main, events, voids, persons, original)
@@ -705,7 +713,7 @@ class _Importer:
             "occurred_at": occurred_at,
             "idempotency_key": key,
             "recorded_by": self.recorded_by,
-            "source_statement_id": UUID(item.sid),
+            "source_statement_id": item.uuid,
         }
         if step is not None:
             meta["refs"] = tuple(self.link(r) for r in step.refs)
@@ -942,6 +950,7 @@ class _Importer:
         target = str(plan.void_target)
         if target == item.sid:
             raise _Rejected(Problem("/object/id", "voiding.self", "a statement cannot void itself"))
+        self.flush()
         row = self.log.lookup(self.org, [target]).get(target)
         if row is not None and row.how == "voiding":
             problem = Problem(
@@ -1297,15 +1306,13 @@ class _FastPath:
                 else:
                     importer.record_slowly(entry.item, entry.plan)
             return
-        rows = []
         for entry in pending:
             if entry.outcome is not None:
                 importer.seen.pop(entry.item.sid, None)
                 importer.summary.add(entry.outcome)
                 continue
-            rows.append(importer.row(entry.item, entry.plan, entry.done))
+            importer.rows.append(importer.row(entry.item, entry.plan, entry.done))
             importer._count(entry.item, entry.done)
-        importer.log.write(rows)
 
 
 # ------------------------------------------------------------------ entry point
