@@ -231,11 +231,11 @@ class CatchUpView:
                     read += self._step(goal)
             return read
 
-    def _commit(self, first: int, last: int, rows: list[Any]) -> int:
+    def _commit(self, first: int, last: int, rows: list[Any]) -> int | None:
         """Write one batch and move the position from ``first`` to ``last``, in one transaction.
 
-        Returns the position now stored: ``last``, or another process's position when it
-        moved the position meanwhile (then nothing is written).
+        Returns None when written, or the position another process stored meanwhile (then
+        nothing is written, and reading resumes from there).
         """
         with self.database.transaction() as cursor:
             stored = self._select_tracking(cursor, lock=True)
@@ -247,16 +247,17 @@ class CatchUpView:
                 self.database.sql(f"UPDATE {self.tracking} SET position = ? WHERE view = ?"),
                 (last, self.name),
             )
-        return last
+        return None
 
     def _step(self, goal: int) -> int:
         start = self._position
         rows, count, last = self.rows(self.read(start, goal, self.batch))
         last = last if count == self.batch else goal
-        stored = self._commit(start, last, rows)
-        self._position = stored
-        if stored != last:
+        moved = self._commit(start, last, rows)
+        if moved is not None:
+            self._position = moved
             return 0
+        self._position = last
         self.processed += count
         return count
 
@@ -305,21 +306,17 @@ class CatchUpView:
             while pending:
                 first, last, future = pending.popleft()
                 rows, count = future.result()
-                stored = self._commit(first, last, rows)
-                self._position = stored
-                if stored != last:
+                moved = self._commit(first, last, rows)
+                if moved is not None:
+                    self._position = moved
                     for *_, later in pending:
                         later.cancel()
                     break
+                self._position = last
                 written += count
                 self.processed += count
                 submit()
         return written
-
-    def _stored_position(self) -> int:
-        with self.database.transaction() as cursor:
-            stored = self._select_tracking(cursor)
-        return stored[0] if stored is not None else 0
 
     def rebuild(self, until: int | None = None) -> int:
         """Drop the view and replay it from position 0 (up to ``until``).
@@ -537,11 +534,14 @@ _VIEWS_LOCK = threading.Lock()
 
 
 def capacity_view(records: Records) -> CapacityFactsView:
-    """The capacity facts view of ``records`` (one per ``Records`` instance, opened once)."""
+    """The capacity facts view of ``records`` (one per ``Records`` instance, opened once).
+
+    The view holds a weak proxy of ``records``, so caching it keeps nothing alive.
+    """
     with _VIEWS_LOCK:
         view = _VIEWS.get(records)
         if view is None:
-            view = CapacityFactsView(records)
+            view = CapacityFactsView(weakref.proxy(records))
             _VIEWS[records] = view
         return view
 
