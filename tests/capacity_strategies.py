@@ -139,113 +139,138 @@ def _action(name: str, refs: st.SearchStrategy[tuple[int, ...]] | None = None, *
 
 ref_lists = st.lists(earlier, max_size=2).map(tuple)
 
-reflection = _action(
-    "reflect",
-    ref_lists,
-    person=persons,
-    minutes=st.integers(10, 240),
-    form=st.sampled_from(["self", "supervision", "intervision", "case-consultation"]),
-    dimensions=dimensions,
-    loop=st.sampled_from(["single", "double"]),
-    competences=competences,
-    at=moments,
-)
 
-#: One action of any kind.
-action = st.one_of(
-    reflection,
-    _action(
-        "intervision",
+def reflections_at(moments: st.SearchStrategy[datetime]) -> st.SearchStrategy[Action]:
+    """Reflections (any form, dimensions, loop, references) at the given moments."""
+    return _action(
+        "reflect",
         ref_lists,
-        team=teams,
-        participants=st.lists(persons, min_size=2, max_size=4, unique=True),
-        minutes=st.integers(30, 180),
+        person=persons,
+        minutes=st.integers(10, 240),
+        form=st.sampled_from(["self", "supervision", "intervision", "case-consultation"]),
         dimensions=dimensions,
-        at=moments,
-    ),
-    _action(
-        "consultation",
-        ref_lists,
-        team=teams,
-        participants=st.lists(persons, min_size=2, max_size=4, unique=True),
-        guests=some_teams,
-        minutes=st.integers(30, 120),
-        at=moments,
-    ),
-    _action(
-        "experience",
-        person=persons,
-        uncertainty=st.integers(1, 5),
+        loop=st.sampled_from(["single", "double"]),
         competences=competences,
         at=moments,
-    ),
-    _action(
-        "activity",
-        person=persons,
-        mode=st.sampled_from(["formal", "informal"]),
-        points=st.integers(0, 12),
-        competences=competences,
-        at=moments,
-    ),
-    _action(
-        "share",
-        person=persons,
-        to_persons=st.lists(persons, max_size=2, unique=True),
-        to_teams=some_teams,
-        organisation_wide=st.booleans(),
-        at=moments,
-    ),
-    _action("goal", person=persons, goal=st.sampled_from(["g1", "g2"]), values=values, at=moments),
-    _action(
-        "review",
-        person=persons,
-        goal=st.sampled_from(["g1", "g2"]),
-        status=st.sampled_from(["active", "achieved", "dropped"]),
-        at=moments,
-    ),
-    _action(
-        "start",
-        team=teams,
-        experiment=st.sampled_from(["x1", "x2", "x3"]),
-        owners=st.lists(persons, max_size=2, unique=True),
-        values=values,
-        review_days=st.integers(-30, 120),
-        at=moments,
-    ),
-    _action(
-        "evaluate",
-        ref_lists,
-        team=teams,
-        experiment=st.sampled_from(["x1", "x2", "x3"]),
-        result=st.sampled_from(["adopt", "adapt", "abandon"]),
-        at=moments,
-    ),
-    _action(
-        "lesson",
-        ref_lists,
-        team=teams,
-        scope=st.sampled_from(["team", "organisation"]),
-        authors=st.lists(persons, max_size=2, unique=True),
-        values=values,
-        at=moments,
-    ),
-    _action("practice", ref_lists, at=moments),
-    _action(
-        "dialogue",
-        team=st.none() | teams,
-        participants=st.lists(persons, max_size=3, unique=True),
-        values=values,
-        at=moments,
-    ),
-    _action("climate", team=st.none() | teams, mean=st.integers(1, 5), at=moments),
-    _action("join", team=teams, person=persons, fte=st.sampled_from([0.5, 0.8, 1.0]), at=moments),
-    _action("leave", team=teams, person=persons, at=moments),
-    _action("external", person=persons, at=moments),
-    _action("advice", person=persons, adviser=persons, at=moments),
-    _action("assumption", ref_lists, person=persons, at=moments),
-    _action("value", value=st.sampled_from(VALUES), at=moments),
-    _action("retract", st.tuples(earlier)),
-)
+    )
+
+
+def actions_at(moments: st.SearchStrategy[datetime]) -> st.SearchStrategy[Action]:
+    """One action of any kind, occurring at one of ``moments`` (retractions: when recorded)."""
+    return st.one_of(
+        reflections_at(moments),
+        _action(
+            "intervision",
+            ref_lists,
+            team=teams,
+            participants=st.lists(persons, min_size=2, max_size=4, unique=True),
+            minutes=st.integers(30, 180),
+            dimensions=dimensions,
+            at=moments,
+        ),
+        _action(
+            "consultation",
+            ref_lists,
+            team=teams,
+            participants=st.lists(persons, min_size=2, max_size=4, unique=True),
+            guests=some_teams,
+            minutes=st.integers(30, 120),
+            at=moments,
+        ),
+        _action(
+            "experience",
+            person=persons,
+            uncertainty=st.integers(1, 5),
+            competences=competences,
+            at=moments,
+        ),
+        _action(
+            "activity",
+            person=persons,
+            mode=st.sampled_from(["formal", "informal"]),
+            points=st.integers(0, 12),
+            competences=competences,
+            at=moments,
+        ),
+        _action(
+            "share",
+            person=persons,
+            to_persons=st.lists(persons, max_size=2, unique=True),
+            to_teams=some_teams,
+            organisation_wide=st.booleans(),
+            at=moments,
+        ),
+        _action(
+            "goal",
+            person=persons,
+            goal=st.sampled_from(["g1", "g1", "g2"]),
+            values=values,
+            at=moments,
+        ),
+        _action(
+            "review",
+            person=persons,
+            goal=st.sampled_from(["g1", "g1", "g2"]),
+            status=st.sampled_from(["active", "achieved", "dropped"]),
+            at=moments,
+        ),
+        _action(
+            "start",
+            team=teams,
+            experiment=st.sampled_from(["x1", "x2"]),
+            owners=st.lists(persons, max_size=2, unique=True),
+            values=values,
+            review_days=st.integers(-30, 120),
+            at=moments,
+        ),
+        _action(
+            "evaluate",
+            ref_lists,
+            team=teams,
+            experiment=st.sampled_from(["x1", "x2"]),
+            result=st.sampled_from(["adopt", "adapt", "abandon"]),
+            at=moments,
+        ),
+        _action(
+            "lesson",
+            ref_lists,
+            team=teams,
+            scope=st.sampled_from(["team", "organisation"]),
+            authors=st.lists(persons, max_size=2, unique=True),
+            values=values,
+            at=moments,
+        ),
+        _action("practice", ref_lists, at=moments),
+        _action(
+            "dialogue",
+            team=st.none() | teams,
+            participants=st.lists(persons, max_size=3, unique=True),
+            values=values,
+            at=moments,
+        ),
+        _action("climate", team=st.none() | teams, mean=st.integers(1, 5), at=moments),
+        _action(
+            "join", team=teams, person=persons, fte=st.sampled_from([0.5, 0.8, 1.0]), at=moments
+        ),
+        _action("leave", team=teams, person=persons, at=moments),
+        _action("external", person=persons, at=moments),
+        _action("advice", person=persons, adviser=persons, at=moments),
+        _action("assumption", ref_lists, person=persons, at=moments),
+        _action("value", value=st.sampled_from(VALUES), at=moments),
+        _action("retract", st.tuples(earlier)),
+    )
+
+
+#: Reflections at any moment of the random histories.
+reflection = reflections_at(moments)
+#: One action of any kind.
+action = actions_at(moments)
+#: Actions that occur after ``MIDDLE`` (no retractions: they correct, they do not occur).
+later_action = actions_at(
+    st.builds(
+        lambda d, h: MIDDLE + timedelta(days=d, hours=h), st.integers(1, 300), st.integers(0, 23)
+    )
+).filter(lambda a: a.name != "retract")
 
 #: A random history: a list of actions (the cast is registered first by ``setup``).
 actions = st.lists(action, min_size=1, max_size=25)
@@ -363,8 +388,14 @@ def _play(records: LearningRecords, name: str, a: dict[str, Any], refs: list[UUI
             ORG, a["person"], a["goal"], values=a["values"], occurred_at=at
         )
     if name == "review":
+        # The drawn goal if it was set, else a goal the drawn person (or anyone) did set.
+        owners = [a["person"], *PERSONS]
+        goals = [(p, g) for p in owners for g in sorted(r.person(ORG, p).goals)]
+        person, goal = (
+            (a["person"], a["goal"]) if (a["person"], a["goal"]) in goals or not goals else goals[0]
+        )
         return r.review_development_goal(
-            ORG, a["person"], a["goal"], progress=0.5, status=a["status"], occurred_at=at
+            ORG, person, goal, progress=0.5, status=a["status"], occurred_at=at
         )
     if name == "start":
         review_by: date = (at + timedelta(days=a["review_days"])).date()
@@ -378,8 +409,18 @@ def _play(records: LearningRecords, name: str, a: dict[str, Any], refs: list[UUI
             occurred_at=at,
         )
     if name == "evaluate":
+        # The drawn experiment if it is open, else one the drawn team (or the other) has open.
+        open_ones = []
+        for team in (a["team"], *TEAMS):
+            state = r.team(ORG, team)
+            for experiment in sorted(
+                set(state.experiments_started) - set(state.experiments_evaluated)
+            ):
+                open_ones.append((team, experiment))
+        drawn = (a["team"], a["experiment"])
+        team, experiment = drawn if drawn in open_ones or not open_ones else open_ones[0]
         return r.evaluate_experiment(
-            ORG, a["team"], a["experiment"], result=a["result"], refs=refs, occurred_at=at
+            ORG, team, experiment, result=a["result"], refs=refs, occurred_at=at
         )
     if name == "lesson":
         return r.capture_lesson(
