@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -672,3 +673,21 @@ def test_fast_path_stores_exactly_what_the_commands_store(tmp_path: Path) -> Non
             again = import_statements(records, statements, organisation=ORG, fast=not fast)
             assert again.duplicate == len(statements)
     assert stored[0] == stored[1]
+
+
+# ------------------------------------------------------------------ the documentation
+
+
+def test_the_documented_examples_validate_and_import(mem: LearningRecords) -> None:
+    """docs/xapi.md shows a valid statement for every verb; imported in order, each is kept."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "xapi.md").read_text(encoding="utf-8")
+    section = page.split("### An example statement for every verb")[1].split("## Mapping")[0]
+    examples = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, re.S)]
+    verbs = [e["verb"]["id"] for e in examples]
+    assert verbs == [p.verb_iri for p in pf.PROFILE] + [pf.VOIDED]
+    for example in examples:
+        assert validate(example) == [], example["verb"]["id"]
+    summary = import_statements(mem, examples, organisation=ORG)
+    (failure,) = summary.failures
+    assert failure.problems[0].rule == "profile.not-importable"
+    assert summary.accepted + summary.duplicate == len(examples) - 1

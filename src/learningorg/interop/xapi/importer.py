@@ -71,6 +71,7 @@ BATCH_SIZE: Final = 1000
 MAX_REPORTED: Final = 10_000
 _IN_CHUNK: Final = 500
 _ATTEMPTS: Final = 12
+_MAX_AGGREGATES: Final = 20_000
 
 Outcome = Literal["accepted", "duplicate", "conflicting", "rejected"]
 Source: TypeAlias = (
@@ -1306,6 +1307,8 @@ class _FastPath:
                 else:
                     importer.record_slowly(entry.item, entry.plan)
             return
+        if len(self.aggregates) > _MAX_AGGREGATES:
+            self.aggregates.clear()  # bounded memory; they are replayed again when needed
         for entry in pending:
             if entry.outcome is not None:
                 importer.seen.pop(entry.item.sid, None)
