@@ -340,14 +340,14 @@ def _statement(
     if event.event_id != statement_event_id(context.records, context.organisation, sid):
         return None  # a first-sight registration, a Group member's copy or a late retraction
     kept: dict[str, Any] | None = None
-    if (
+    if sid in received:
+        kept = orjson.loads(received[sid])
+    elif (
         isinstance(event, ev.LearningActivityCompleted)
         and event.kind == pf.GENERIC_KIND
         and event.statement is not None
     ):
-        kept = event.statement
-    elif sid in received:
-        kept = orjson.loads(received[sid])
+        kept = event.statement  # a statement kept whole: it has no other form
     if kept is not None:
         return kept if context.names else context.pseudonymise(kept)
     context.statement_ids[event.event_id] = sid
