@@ -548,3 +548,59 @@ def test_every_code_is_reported() -> None:
             assert sub.element in "VUMS"
             assert sub.norm_source
     assert isinstance(results["team"].entity_id, UUID)
+
+
+# ---------------------------------------------------------------------- knowledge flow
+
+
+def flow_history() -> LiteralHistory:
+    """Team A = E1, E2; team B = E3, E4. At as_of (w = 1): E1 shares with E2 and with E3, E3
+    shares with E4. Edges (source -> recipient): E1->E2 1, E1->E3 1, E3->E4 1."""
+    h = LiteralHistory()
+    _, e1 = h.member("A", "E1")
+    _, e2 = h.member("A", "E2")
+    _, e3 = h.member("B", "E3")
+    _, e4 = h.member("B", "E4")
+    h.add(ev.KnowledgeShared, e1, AS_OF, to_persons=(e2,))
+    h.add(ev.KnowledgeShared, e1, AS_OF, to_persons=(e3,))
+    h.add(ev.KnowledgeShared, e3, AS_OF, to_persons=(e4,))
+    return h
+
+
+def test_g5_boundary_crossing() -> None:
+    """Team A's flow: internal E1->E2 (1), crossing E1->E3 (1) and, with E3 seeking E1's advice,
+    E1->E3 once more: crossing share 2/3 -> sat(., 0.25) = 1; one partner team -> sat(1, 3) = 1/3.
+    G5 = 100 * (0.5 * 1 + 0.5 * 1/3) = 66.67; E-I index (2 - 1)/3 = 0.333."""
+    h = flow_history()
+    h.add(ev.AdviceSought, h.person("E3"), AS_OF, from_person=h.person("E1"))
+    g5 = team_result(h, "A").subscores["G5"]
+    assert g5.value == pytest.approx(66.67, abs=0.01)
+    assert g5.details["ei_index"] == pytest.approx(1 / 3)
+
+
+def test_g6_cohesion() -> None:
+    """Team A inside: E1->E2 only. Density 1/(2 * 1) = 0.5 -> sat(., 0.3) = 1; reciprocity 0:
+    G6 = 100 * (0.5 * 1 + 0.5 * 0) = 50. E2 shares back: reciprocity 1, G6 = 100."""
+    h = flow_history()
+    assert value(team_result(h, "A"), "G6") == pytest.approx(50.0)
+    h.add(ev.KnowledgeShared, h.person("E2"), AS_OF, to_persons=(h.person("E1"),))
+    assert value(team_result(h, "A"), "G6") == pytest.approx(100.0)
+
+
+def test_o4_connectedness() -> None:
+    """m = 3. Modularity of {A, B} (directed, Leicht-Newman): A: 1 - out(E1) * in(E2)/m =
+    1 - 2 * 1/3 = 1/3; B: 1 - out(E3) * in(E4)/m - out(E3) * in(E3)/m = 1 - 1/3 - 1/3 = 1/3;
+    Q = (1/3 + 1/3)/3 = 2/9. Largest component: 4 of 4. Cross-team share 1/3 -> sat 1.
+    O4 = 100/3 * ((1 - 2/9) + 1 + 1) = 92.59."""
+    o4 = org_result(flow_history()).subscores["O4"]
+    assert o4.details["modularity"] == pytest.approx(2 / 9)
+    assert o4.value == pytest.approx(92.59, abs=0.01)
+
+
+def test_o5_resilience() -> None:
+    """Only E3 brokers (E1 -> E3 -> E4): betweenness 1/((n-1)(n-2)) = 1/6, the others 0.
+    Gini of (0, 0, 0, 1/6) = (2 * 4 - 4 - 1) * (1/6) / (4 * 1/6) = 0.75. All cross-team flow
+    (E1->E3) touches a top broker: share 1. O5 = 100 * (0.5 * 0.25 + 0.5 * 0) = 12.5."""
+    o5 = org_result(flow_history()).subscores["O5"]
+    assert o5.details["betweenness_gini"] == pytest.approx(0.75)
+    assert o5.value == pytest.approx(12.5)

@@ -143,7 +143,7 @@ def capacity_profile(
     facts = live_facts(facts_from_entries(history.entries))
     index = LearningIndex.build(history.organisation, facts)
     entity = None if level == "organisation" or entity_id is None else str(entity_id)
-    scorer = Scorer(index, model, flow_scores_for_history(history, index, model))
+    scorer = Scorer(index, model, flow_scores_for_history(history))
     scored = scorer.score(level, entity, checked.timestamp())
     return _result(
         scorer,
@@ -195,19 +195,17 @@ def _load(
     level: Level,
     entity: str | None,
     known_at: KnownAt,
-    low: float,
-    high: float,
 ) -> list[Fact]:
-    """The live facts a level needs, read from the view (person streams only where needed)."""
-    if level == "organisation":
-        return live_facts(view.facts(organisation, known_at=known_at, catch_up=False))
+    """The live facts a level needs, read from the view (other persons' streams only when
+    needed)."""
     if level == "person":
+        # A person's own facts and those outside person streams (sessions, membership, lessons).
         assert entity is not None
-        persons: Iterable[str] = [entity]
+        persons: Iterable[str] | None = [entity]
     else:
-        assert entity is not None
-        shared = live_facts(view.facts(organisation, known_at=known_at, persons=(), catch_up=False))
-        persons = LearningIndex.build(organisation, shared).ever_members(entity, low, high)
+        # A team needs its members' facts and, for its knowledge flow, everyone's shares and
+        # advice; the organisation needs everything.
+        persons = None
     return live_facts(view.facts(organisation, known_at=known_at, persons=persons, catch_up=False))
 
 
@@ -263,10 +261,9 @@ def capacity(
     )
     moment = as_of_checked if as_of_checked is not None else records.now()
     t = moment.timestamp()
-    window = model.window_days * 86_400.0
-    facts = _load(view, organisation, level, entity, known_at, t - window, t)
+    facts = _load(view, organisation, level, entity, known_at)
     index = LearningIndex.build(organisation, facts)
-    flow = flow_scores_for_records(records, organisation, known_at, index, model, level)
+    flow = flow_scores_for_records(records, organisation, known_at)
     scorer = Scorer(index, model, flow)
     return _result(
         scorer,
@@ -349,12 +346,9 @@ def capacity_series(
     level, key, entity, known_at, model, view = _prepare(
         records, organisation, level, key, known_at, model
     )
-    window = model.window_days * 86_400.0
-    facts = _load(
-        view, organisation, level, entity, known_at, first.timestamp() - window, last.timestamp()
-    )
+    facts = _load(view, organisation, level, entity, known_at)
     index = LearningIndex.build(organisation, facts)
-    flow = flow_scores_for_records(records, organisation, known_at, index, model, level)
+    flow = flow_scores_for_records(records, organisation, known_at)
     scorer = Scorer(index, model, flow)
     position = _position(view, known_at)
     points = tuple(

@@ -274,6 +274,16 @@ class LearningIndex:
         """The teams ``person`` was a member of at ``moment``."""
         return {p.team for p in self.periods_by_person.get(person, ()) if p.covers(moment)}
 
+    def team_of(self, person: str, moment: float) -> str | None:
+        """The person's main team at ``moment``: largest FTE, then earliest start, then id."""
+        best: tuple[float, float, str] | None = None
+        for period in self.periods_by_person.get(person, ()):
+            if period.covers(moment):
+                rank = (-period.fte, period.start, period.team)
+                if best is None or rank < best:
+                    best = rank
+        return None if best is None else best[2]
+
     def ever_members(self, team: str, low: float, high: float) -> set[str]:
         """Persons with a membership of ``team`` overlapping ``[low, high]``."""
         return {

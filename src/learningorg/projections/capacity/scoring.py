@@ -17,7 +17,6 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
 from uuid import UUID
 
 from learningorg.projections.capacity.facts import Fact
@@ -122,25 +121,22 @@ class Scored:
     ids: set[str] = field(default_factory=set)
 
 
-GraphSource = Callable[[float], Any]
-
-
 class Scorer:
     """Scores persons, teams and the organisation of one index at any moment.
 
-    ``flow`` gives the knowledge-flow sub-scores (G5, G6, O4, O5) from the knowledge-flow
-    projection; without it they have no data.
+    ``flow`` makes the knowledge-flow sub-scores (G5, G6, O4, O5) for this scorer; without it
+    they have no data.
     """
 
     def __init__(
         self,
         index: LearningIndex,
         model: CapacityModel,
-        flow: FlowScores | None = None,
+        flow: Callable[[Scorer], FlowScores] | None = None,
     ) -> None:
         self.index = index
         self.model = model
-        self.flow = flow
+        self.flow = flow(self) if flow is not None else None
         self.window = model.window_days * SECONDS_PER_DAY
         self.half_life = model.half_life_days * SECONDS_PER_DAY
         self._persons: dict[tuple[str, float], Scored] = {}
@@ -159,7 +155,7 @@ class Scorer:
         """The target of a yearly norm."""
         return self.model.yearly_target(norm_per_year)
 
-    def _sub(
+    def make_sub(
         self,
         code: str,
         value: float | None,
@@ -294,9 +290,9 @@ class Scorer:
         """P1 reflection: ``100 * sat(sum w * hours, 12 h/year)`` (SKJ, Kolb)."""
         target = self.target(self.model.reflection_hours_per_year)
         if not reflections:
-            return self._sub("P1", None, target=target)
+            return self.make_sub("P1", None, target=target)
         hours = sum(self.w(t, r.at) * r.minutes / 60.0 for r in reflections)
-        return self._sub(
+        return self.make_sub(
             "P1",
             100 * sat(hours, target),
             numerator=hours,
@@ -378,11 +374,11 @@ class Scorer:
         }
         stages = sum(1 for found in stage_facts.values() if found)
         if not triggers and stages == 0:
-            return self._sub("P2", None, target=float(self.model.kolb_stages))
+            return self.make_sub("P2", None, target=float(self.model.kolb_stages))
         stage_share = min(1.0, stages / self.model.kolb_stages)
         value = weighted_terms([closure, stage_share], self.model.terms("P2"))
         ids += [i for found in stage_facts.values() for i in found]
-        return self._sub(
+        return self.make_sub(
             "P2",
             None if value is None else 100 * value,
             numerator=float(stages),
@@ -404,13 +400,13 @@ class Scorer:
         weighted = [(self.w(t, r.at), r) for r in reflections]
         total = sum(w for w, _ in weighted)
         if not reflections or total <= 0:
-            return self._sub("P3", None, target=self.model.double_loop_share)
+            return self.make_sub("P3", None, target=self.model.double_loop_share)
         all_three = sum(w for w, r in weighted if r.dimensions >= ALL_DIMENSIONS) / total
         double = sum(w for w, r in weighted if r.double) / total
         value = weighted_terms(
             [all_three, sat(double, self.model.double_loop_share)], self.model.terms("P3")
         )
-        return self._sub(
+        return self.make_sub(
             "P3",
             None if value is None else 100 * value,
             numerator=double,
@@ -425,7 +421,7 @@ class Scorer:
         informal_t = self.target(self.model.informal_points_per_year)
         activities = self.index.own_facts(person, K_ACTIVITY).between(t - self.window, t)
         if not activities:
-            return self._sub("P4", None, target=formal_t)
+            return self.make_sub("P4", None, target=formal_t)
         formal = informal = 0.0
         for activity in activities:
             points = self.w(t, activity.occurred_at) * float(activity.data.get("points", 0.0))
@@ -436,7 +432,7 @@ class Scorer:
         value = weighted_terms(
             [sat(formal, formal_t), sat(informal, informal_t)], self.model.terms("P4")
         )
-        return self._sub(
+        return self.make_sub(
             "P4",
             None if value is None else 100 * value,
             numerator=formal,
@@ -482,14 +478,14 @@ class Scorer:
                 mass[cluster] = mass.get(cluster, 0.0) + weight
         target = float(self.model.competence_clusters)
         if not mass:
-            return self._sub("P5", None, target=target)
+            return self.make_sub("P5", None, target=target)
         n = len(mass)
         total = sum(mass[c] for c in sorted(mass))
         entropy = -sum(
             (m / total) * math.log(m / total) for c in sorted(mass) if (m := mass[c]) > 0
         )
         evenness = entropy / math.log(n) if n > 1 and total > 0 else 0.0
-        return self._sub(
+        return self.make_sub(
             "P5",
             100 * evenness * sat(n, target),
             numerator=float(n),
@@ -508,7 +504,7 @@ class Scorer:
         target = self.target(self.model.shares_per_year)
         shares = self.index.own_facts(person, K_SHARED).between(t - self.window, t)
         if not shares:
-            return self._sub("P6", None, target=target)
+            return self.make_sub("P6", None, target=target)
         total = 0.0
         crossing_total = 0.0
         for share in shares:
@@ -528,7 +524,7 @@ class Scorer:
             weight = self.w(t, share.occurred_at)
             total += weight * (1 + cross)
             crossing_total += weight * cross
-        return self._sub(
+        return self.make_sub(
             "P6",
             100 * sat(total, target),
             numerator=total,
@@ -557,7 +553,7 @@ class Scorer:
         """
         goals = self.goals(person, t)
         if not goals:
-            return self._sub("P7", None, target=3.0)
+            return self.make_sub("P7", None, target=3.0)
         low = t - self.window
         review_low = t - self.model.goal_review_days * SECONDS_PER_DAY
         active = []
@@ -570,7 +566,7 @@ class Scorer:
         reviewed = [r for _, _, rs in goals for r in rs if review_low <= r.occurred_at <= t]
         terms = [float(bool(active)), float(bool(linked)), float(bool(reviewed))]
         value = weighted_terms(terms, self.model.terms("P7"))
-        return self._sub(
+        return self.make_sub(
             "P7",
             None if value is None else 100 * value,
             numerator=sum(terms),
@@ -634,10 +630,10 @@ class Scorer:
         target = self.target(self.model.person_experiments_per_year)
         relevant, started, evaluated, overdue = self._experiments(self._owned(person, t), t)
         if not relevant:
-            return self._sub("P8", None, target=target)
+            return self.make_sub("P8", None, target=target)
         on_time = evaluated / (evaluated + overdue) if evaluated + overdue else None
         value = weighted_terms([sat(started, target), on_time], self.model.terms("P8"))
-        return self._sub(
+        return self.make_sub(
             "P8",
             None if value is None else 100 * value,
             numerator=started,
@@ -659,8 +655,8 @@ class Scorer:
             "G2": self._g2(team, t),
             "G3": self._g3(team, t),
             "G4": self._g4(team, t),
-            "G5": self.flow.g5(team, t) if self.flow else self._sub("G5", None),
-            "G6": self.flow.g6(team, t) if self.flow else self._sub("G6", None),
+            "G5": self.flow.g5(team, t) if self.flow else self.make_sub("G5", None),
+            "G6": self.flow.g6(team, t) if self.flow else self.make_sub("G6", None),
             "G7": self._g7(team, t),
             "G8": self._g8(team, t),
         }
@@ -680,14 +676,14 @@ class Scorer:
                 scores.append(scored.score)
                 ids |= scored.ids
         if not scores:
-            return self._sub("G1", None, details={"members": float(len(members))}), set()
+            return self.make_sub("G1", None, details={"members": float(len(members))}), set()
         scores.sort()
         median = statistics.median(scores)
         if len(scores) > 1:
             q1, _, q3 = statistics.quantiles(scores, n=4, method="inclusive")
         else:
             q1 = q3 = scores[0]
-        sub = self._sub(
+        sub = self.make_sub(
             "G1",
             median,
             numerator=median,
@@ -712,7 +708,7 @@ class Scorer:
         target = self.target(self.model.intervisions_per_year)
         sessions = self.index.team_kind(team, K_INTERVISION).between(t - self.window, t)
         if not sessions:
-            return self._sub("G2", None, target=target)
+            return self.make_sub("G2", None, target=target)
         count = sum(self.w(t, s.occurred_at) for s in sessions)
         slot = self.model.regularity_slot_days * SECONDS_PER_DAY
         slots = int(self.window // slot)
@@ -727,7 +723,7 @@ class Scorer:
             filled += any(start < s.occurred_at <= end for s in sessions)
         regularity = filled / eligible if eligible else None
         value = weighted_terms([sat(count, target), regularity], self.model.terms("G2"))
-        return self._sub(
+        return self.make_sub(
             "G2",
             None if value is None else 100 * value,
             numerator=count,
@@ -745,10 +741,10 @@ class Scorer:
         mine = [e for (owner, _), e in sorted(self.index.experiments.items()) if owner == team]
         relevant, started, evaluated, overdue = self._experiments(mine, t)
         if not relevant:
-            return self._sub("G3", None, target=target)
+            return self.make_sub("G3", None, target=target)
         on_time = evaluated / (evaluated + overdue) if evaluated + overdue else None
         value = weighted_terms([sat(started, target), on_time], self.model.terms("G3"))
-        return self._sub(
+        return self.make_sub(
             "G3",
             None if value is None else 100 * value,
             numerator=started,
@@ -778,11 +774,11 @@ class Scorer:
         consultations = self._consultations(team, low, t)
         target = self.model.lessons_ratio
         if not lessons and not evaluations and not consultations:
-            return self._sub("G4", None, target=target)
+            return self.make_sub("G4", None, target=target)
         lesson_w = sum(self.w(t, f.occurred_at) for f in lessons)
         basis_w = sum(self.w(t, f.occurred_at) for f in (*evaluations, *consultations))
         ratio = lesson_w / basis_w if basis_w > 0 else (math.inf if lesson_w > 0 else 0.0)
-        return self._sub(
+        return self.make_sub(
             "G4",
             100 * sat(ratio, target),
             numerator=ratio if math.isfinite(ratio) else None,
@@ -814,14 +810,14 @@ class Scorer:
             if members & set(data_list(dialogue, "participants")):
                 dialogues.append(dialogue)
         if not items and not dialogues:
-            return self._sub("G7", None, target=target)
+            return self.make_sub("G7", None, target=target)
         items.sort(key=lambda f: f.position)
         item_w = sum(self.w(t, f.occurred_at) for f in items)
         linked_w = sum(self.w(t, f.occurred_at) for f in items if data_list(f, "values"))
         share = linked_w / item_w if item_w > 0 else None
         dialogue_w = sum(self.w(t, f.occurred_at) for f in sorted(dialogues, key=_pos))
         value = weighted_terms([share, sat(dialogue_w, target)], self.model.terms("G7"))
-        return self._sub(
+        return self.make_sub(
             "G7",
             None if value is None else 100 * value,
             numerator=dialogue_w,
@@ -832,13 +828,13 @@ class Scorer:
 
     def _climate(self, code: str, measurement: Fact | None) -> SubScore:
         if measurement is None:
-            return self._sub(code, None)
+            return self.make_sub(code, None)
         means = measurement.data.get("dimension_means") or {}
         scale = float(measurement.data.get("scale", 0))
         if not means or scale <= 1:
-            return self._sub(code, None)
+            return self.make_sub(code, None)
         mean = sum(float(means[k]) for k in means) / len(means)
-        return self._sub(
+        return self.make_sub(
             code,
             100 * (mean - 1) / (scale - 1),
             numerator=mean,
@@ -864,8 +860,8 @@ class Scorer:
             "O1": o1,
             "O2": self._o2(t),
             "O3": self._o3(t),
-            "O4": self.flow.o4(t) if self.flow else self._sub("O4", None),
-            "O5": self.flow.o5(t) if self.flow else self._sub("O5", None),
+            "O4": self.flow.o4(t) if self.flow else self.make_sub("O4", None),
+            "O5": self.flow.o5(t) if self.flow else self.make_sub("O5", None),
             "O6": self._o6(t),
             "O7": self._o7(t),
         }
@@ -885,11 +881,11 @@ class Scorer:
             pairs.append((fte, scored.score))
             ids |= scored.ids
         if not pairs:
-            return self._sub("O1", None, details={"teams": float(len(teams))}), set()
+            return self.make_sub("O1", None, details={"teams": float(len(teams))}), set()
         total = sum(f for f, _ in pairs)
         mean = sum(f * s for f, s in pairs) / total
         low = self.model.low_team_score
-        sub = self._sub(
+        sub = self.make_sub(
             "O1",
             mean,
             numerator=mean,
@@ -930,7 +926,7 @@ class Scorer:
             candidates.append((evaluation, targets))
         practices = index.org_kind(K_PRACTICE).between(low, t)
         if not candidates and not practices:
-            return self._sub("O2", None, target=target)
+            return self.make_sub("O2", None, target=target)
         converted_w = candidate_w = 0.0
         ids: list[str] = [p.event_id for p in practices]
         for candidate, targets in sorted(candidates, key=lambda c: c[0].position):
@@ -953,7 +949,7 @@ class Scorer:
             ],
             self.model.terms("O2"),
         )
-        return self._sub(
+        return self.make_sub(
             "O2",
             None if value is None else 100 * value,
             numerator=practice_w,
@@ -993,13 +989,13 @@ class Scorer:
             volumes[stage] = sum(self.w(t, f.occurred_at) for f in facts)
             ids += [f.event_id for f in facts]
         if not ids or size <= 0:
-            return self._sub("O3", None, details={"size": size})
+            return self.make_sub("O3", None, details={"size": size})
         sats = {
             stage: sat(volumes[stage], self.target(norm * size))
             for stage, (_, norm) in stages.items()
         }
         value = math.prod(sats.values()) ** (1 / len(sats))
-        return self._sub(
+        return self.make_sub(
             "O3",
             100 * value,
             numerator=volumes["acquisition"],
@@ -1022,7 +1018,7 @@ class Scorer:
             key=_pos,
         )
         if not items:
-            return self._sub("O6", None, target=1.0)
+            return self.make_sub("O6", None, target=1.0)
         total = linked = 0.0
         for item in items:
             weight = self.w(t, item.occurred_at)
@@ -1033,7 +1029,7 @@ class Scorer:
                     linked += weight
                     break
         share = linked / total if total > 0 else None
-        return self._sub(
+        return self.make_sub(
             "O6",
             None if share is None else 100 * share,
             numerator=share,
@@ -1088,7 +1084,6 @@ class FlowScores:
 __all__ = [
     "CATALOGUE",
     "FlowScores",
-    "GraphSource",
     "Reflection",
     "Scored",
     "Scorer",
