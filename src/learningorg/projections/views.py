@@ -38,6 +38,7 @@ from learningorg.projections.capacity.facts import (
     FactRecord,
     SegmentBuilder,
     fact_from_record,
+    paused_gc,
 )
 from learningorg.projections.capacity.model import MODEL_VERSION
 from learningorg.projections.history import KnownAt, check_known_at
@@ -421,18 +422,24 @@ class CapacityFactsView(CatchUpView):
         *,
         known_at: KnownAt = None,
         persons: Iterable[str] | None = None,
+        shared: bool = True,
+        keep: Callable[[str, FactRecord], bool] | None = None,
     ) -> list[tuple[str, str, FactRecord]]:
-        """``(organisation, stream, record)`` of ``organisation`` (see ``facts``), by position."""
+        """``(organisation, stream, record)`` of ``organisation``, by position (see ``facts``).
+
+        ``persons`` limits the person streams read (None: all); ``shared=False`` leaves out the
+        rows outside person streams; ``keep(stream, record)`` drops records before any parsing.
+        """
         known_at = check_known_at(known_at)
         where = "organisation = ?"
         params: list[Any] = [organisation]
         if isinstance(known_at, int):
             where += " AND first_position <= ?"
             params.append(known_at)
+        segments = self._segments(where + " AND personal = 0", params) if shared else []
         if persons is None:
-            segments = self._segments(where, params)
+            segments += self._segments(where + " AND personal = 1", params)
         else:
-            segments = self._segments(where + " AND personal = 0", params)
             wanted = sorted(set(persons))
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
@@ -441,13 +448,14 @@ class CapacityFactsView(CatchUpView):
                     f"{where} AND personal = 1 AND subject IN ({marks})", [*params, *chunk]
                 )
         limit = known_at if isinstance(known_at, int) else None
-        found = [
-            (org, stream, record)
-            for org, stream, data in segments
-            for record in orjson.loads(data)
-            if limit is None or record[0] <= limit
-        ]
-        found.sort(key=lambda item: int(item[2][0]))
+        with paused_gc():
+            found = [
+                (org, stream, record)
+                for org, stream, data in segments
+                for record in orjson.loads(data)
+                if (limit is None or record[0] <= limit) and (keep is None or keep(stream, record))
+            ]
+            found.sort(key=_position)
         return found
 
     def facts(
@@ -456,22 +464,24 @@ class CapacityFactsView(CatchUpView):
         *,
         known_at: KnownAt = None,
         persons: Iterable[str] | None = None,
+        shared: bool = True,
+        keep: Callable[[str, FactRecord], bool] | None = None,
         catch_up: bool = True,
     ) -> list[Fact]:
         """The facts of ``organisation`` known at ``known_at``, in recording order.
 
-        With ``persons``, only the facts outside person streams plus those of the given
-        persons' own streams. Retractions are not applied (see ``live_facts``).
+        With ``persons``, only those persons' own streams (and, with ``shared``, everything
+        outside person streams); ``keep`` filters records before they are parsed. Retractions
+        are not applied (see ``live_facts``).
         """
         known_at = check_known_at(known_at)
         if catch_up:
             self.catch_up()
-        facts = [
-            fact_from_record(org, stream, record)
-            for org, stream, record in self.records_of(
-                organisation, known_at=known_at, persons=persons
-            )
-        ]
+        found = self.records_of(
+            organisation, known_at=known_at, persons=persons, shared=shared, keep=keep
+        )
+        with paused_gc():
+            facts = [fact_from_record(org, stream, record) for org, stream, record in found]
         if isinstance(known_at, datetime):
             limit = known_at.timestamp()
             facts = [f for f in facts if f.recorded_at <= limit]
@@ -495,6 +505,10 @@ class CapacityFactsView(CatchUpView):
             for (data,) in cursor.fetchall():
                 total += len(orjson.loads(bytes(data)))
         return total
+
+
+def _position(item: tuple[str, str, FactRecord]) -> int:
+    return int(item[2][0])
 
 
 #: A row of the segment table: organisation, subject (stream id), personal (1 for a person's

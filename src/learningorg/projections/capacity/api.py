@@ -12,12 +12,12 @@ Projections layer: receives a ``Records``; never imports the public facade, inte
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
 from learningorg.application import Records
+from learningorg.domain import events as ev
 from learningorg.domain.errors import (
     EmptyKeyError,
     InvalidValueError,
@@ -29,8 +29,12 @@ from learningorg.domain.errors import (
 from learningorg.projections import views
 from learningorg.projections.capacity.facts import (
     Fact,
+    FactRecord,
     facts_from_entries,
+    kind_of,
     live_facts,
+    paused_gc,
+    record_value,
 )
 from learningorg.projections.capacity.flow import flow_scores_for_history, flow_scores_for_records
 from learningorg.projections.capacity.index import LearningIndex
@@ -140,11 +144,12 @@ def capacity_profile(
         msg = f"a {level} profile needs the {level}'s stream id as entity_id"
         raise InvalidValueError(msg)
     model = _model(model)
-    facts = live_facts(facts_from_entries(history.entries))
-    index = LearningIndex.build(history.organisation, facts)
     entity = None if level == "organisation" or entity_id is None else str(entity_id)
-    scorer = Scorer(index, model, flow_scores_for_history(history))
-    scored = scorer.score(level, entity, checked.timestamp())
+    with paused_gc():
+        facts = live_facts(facts_from_entries(history.entries))
+        index = LearningIndex.build(history.organisation, facts)
+        scorer = Scorer(index, model, flow_scores_for_history(history))
+        scored = scorer.score(level, entity, checked.timestamp())
     return _result(
         scorer,
         scored,
@@ -189,24 +194,64 @@ def _resolve(
     return None
 
 
+#: Kinds of other persons' own streams that a team's query reads: its knowledge-flow graph
+#: needs everyone (as nodes) and everyone's shares, advice and applied practices (as edges).
+_FLOW_KINDS = frozenset(
+    kind_of(cls)
+    for cls in (
+        ev.PersonRegistered,
+        ev.KnowledgeShared,
+        ev.AdviceSought,
+        ev.LearningActivityCompleted,
+    )
+)
+_SESSION_KINDS = frozenset({kind_of(ev.IntervisionHeld), kind_of(ev.CaseConsultationHeld)})
+
+
 def _load(
     view: views.CapacityFactsView,
     organisation: str,
     level: Level,
     entity: str | None,
     known_at: KnownAt,
+    low: float,
+    high: float,
 ) -> list[Fact]:
-    """The live facts a level needs, read from the view (other persons' streams only when
-    needed)."""
+    """The live facts a level needs from the view, filtered before they are parsed.
+
+    A person: their own stream, and outside person streams everything but the sessions they
+    did not take part in. A team: everything outside person streams, the own streams of the
+    persons who were members in ``[low, high]``, and the rest of the persons' registrations,
+    shares, advice and activities (its knowledge flow). The organisation: everything.
+    """
+    if level == "organisation":
+        return live_facts(view.facts(organisation, known_at=known_at, catch_up=False))
+    assert entity is not None
     if level == "person":
-        # A person's own facts and those outside person streams (sessions, membership, lessons).
-        assert entity is not None
-        persons: Iterable[str] | None = [entity]
-    else:
-        # A team needs its members' facts and, for its knowledge flow, everyone's shares and
-        # advice; the organisation needs everything.
-        persons = None
-    return live_facts(view.facts(organisation, known_at=known_at, persons=persons, catch_up=False))
+        person = entity
+
+        def takes_part(stream: str, record: FactRecord) -> bool:
+            return record[1] not in _SESSION_KINDS or person in record_value(record, "participants")
+
+        return live_facts(
+            view.facts(
+                organisation, known_at=known_at, persons=[person], keep=takes_part, catch_up=False
+            )
+        )
+    shared = view.facts(organisation, known_at=known_at, persons=(), catch_up=False)
+    members = LearningIndex.build(organisation, live_facts(shared)).ever_members(entity, low, high)
+
+    def needed(stream: str, record: FactRecord) -> bool:
+        return stream in members or record[1] in _FLOW_KINDS
+
+    personal = view.facts(
+        organisation, known_at=known_at, shared=False, keep=needed, catch_up=False
+    )
+    return live_facts(sorted([*shared, *personal], key=_fact_position))
+
+
+def _fact_position(fact: Fact) -> int:
+    return fact.position
 
 
 def _prepare(
@@ -261,13 +306,15 @@ def capacity(
     )
     moment = as_of_checked if as_of_checked is not None else records.now()
     t = moment.timestamp()
-    facts = _load(view, organisation, level, entity, known_at)
-    index = LearningIndex.build(organisation, facts)
-    flow = flow_scores_for_records(records, organisation, known_at)
-    scorer = Scorer(index, model, flow)
+    with paused_gc():
+        window = model.window_days * 86_400.0
+        facts = _load(view, organisation, level, entity, known_at, t - window, t)
+        index = LearningIndex.build(organisation, facts)
+        scorer = Scorer(index, model, flow_scores_for_records(records, organisation, known_at))
+        scored = scorer.score(level, entity, t)
     return _result(
         scorer,
-        scorer.score(level, entity, t),
+        scored,
         organisation=organisation,
         level=level,
         key=key,
@@ -346,15 +393,18 @@ def capacity_series(
     level, key, entity, known_at, model, view = _prepare(
         records, organisation, level, key, known_at, model
     )
-    facts = _load(view, organisation, level, entity, known_at)
-    index = LearningIndex.build(organisation, facts)
-    flow = flow_scores_for_records(records, organisation, known_at)
-    scorer = Scorer(index, model, flow)
+    with paused_gc():
+        window = model.window_days * 86_400.0
+        low, high = first.timestamp() - window, last.timestamp()
+        facts = _load(view, organisation, level, entity, known_at, low, high)
+        index = LearningIndex.build(organisation, facts)
+        scorer = Scorer(index, model, flow_scores_for_records(records, organisation, known_at))
+        scored = [scorer.score(level, entity, moment.timestamp()) for moment in moments]
     position = _position(view, known_at)
     points = tuple(
         _result(
             scorer,
-            scorer.score(level, entity, moment.timestamp()),
+            result,
             organisation=organisation,
             level=level,
             key=key,
@@ -363,7 +413,7 @@ def capacity_series(
             known_at=known_at,
             position=position,
         )
-        for moment in moments
+        for moment, result in zip(moments, scored, strict=True)
     )
     return CapacitySeries(
         organisation=organisation,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -96,6 +97,7 @@ class _Spec:
     person_stream: bool
     version: int
     get: Callable[[dict[str, Any]], tuple[Any, ...]]
+    index: dict[str, int]
 
 
 def _kind(cls: type[ev.LearningEvent]) -> str:
@@ -111,6 +113,7 @@ def _spec(cls: type[ev.LearningEvent], fields: tuple[str, ...]) -> _Spec:
         frozenset({"person"}) == cls.STREAMS,
         cls.class_version,
         itemgetter("event_id", "occurred_at", "recorded_at", *names),
+        {name: 3 + i for i, name in enumerate(names)},
     )
 
 
@@ -119,6 +122,24 @@ _BY_KIND: dict[str, _Spec] = {spec.kind: spec for spec in _SPECS.values()}
 
 #: Topics of the events that make facts (the rest is skipped by the views).
 FACT_TOPICS: tuple[str, ...] = tuple(_SPECS)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a block builds many acyclic objects.
+
+    Decoding facts and indexing them creates hundreds of thousands of small lists, tuples and
+    dicts, none of which form cycles; each allocation burst made the collector rescan everything
+    alive, which slowed replay and queries several times over. Reference counting still frees
+    everything; the collector runs again afterwards. Nested use is harmless.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def kind_of(cls: type[ev.LearningEvent]) -> str:
@@ -204,9 +225,7 @@ class SegmentBuilder:
             return
         specs, loads, dumps, decode = _SPECS, orjson.loads, orjson.dumps, self.decode
         personal, shared = self._personal, self._shared
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             for position, stream, topic, state in page:
                 spec = specs.get(topic)
                 if spec is None:
@@ -224,9 +243,6 @@ class SegmentBuilder:
                 buffer = group[3]
                 buffer += dumps((position, spec.kind, spec.get(loaded)))
                 buffer += b","
-        finally:
-            if collecting:
-                gc.enable()
         self.count += len(page)
         self.last = page[-1][0]
 
@@ -237,6 +253,12 @@ class SegmentBuilder:
             for flag, groups in ((1, self._personal), (0, self._shared))
             for stream, (org, first, last, buffer) in groups.items()
         ]
+
+
+def record_value(record: FactRecord, name: str) -> Any:
+    """The value of field ``name`` in a stored record, unparsed (None when the kind lacks it)."""
+    at = _BY_KIND[record[1]].index.get(name)
+    return None if at is None else record[2][at]
 
 
 def fact_from_record(organisation: str, stream: str, record: FactRecord) -> Fact:
@@ -297,5 +319,7 @@ __all__ = [
     "is_person_fact",
     "kind_of",
     "live_facts",
+    "paused_gc",
     "record_from_event",
+    "record_value",
 ]

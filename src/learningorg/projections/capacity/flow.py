@@ -36,8 +36,9 @@ from learningorg.projections.capacity.result import SubScore
 from learningorg.projections.capacity.scoring import FlowScores, Scorer, sat, weighted_terms
 from learningorg.projections.history import History, KnownAt
 
-#: Betweenness is computed exactly up to this many persons, else on a sample (fixed seed).
-BETWEENNESS_EXACT_UP_TO = 1000
+#: Betweenness is exact up to this many persons, else estimated from this many sampled source
+#: persons (fixed seed): exact betweenness on a large, dense flow graph took minutes.
+BETWEENNESS_PIVOTS = 64
 BETWEENNESS_SEED = 42
 
 
@@ -125,28 +126,42 @@ def _flows(
             yield author, fact.stream, 1.0
 
 
+def _teams_involved(fact: Fact, team_of: dict[str, str | None]) -> set[str]:
+    """The teams whose members (or which themselves) took part in a flow event."""
+    parties = {fact.stream, *data_list(fact, "to_persons"), *data_list(fact, "participants")}
+    parties.update(str(fact.data[k]) for k in ("from_person", "case_owner") if fact.data.get(k))
+    teams = {team for p in parties if (team := team_of.get(p)) is not None}
+    teams.update(data_list(fact, "to_teams"))
+    return teams
+
+
 class FlowMeasures:
     """The network measures the four sub-scores need, on one person graph (provisional)."""
 
     def __init__(self, graph: nx.DiGraph) -> None:
         self.graph = graph
         self._betweenness: dict[str, float] | None = None
+        self._teams: dict[str, tuple[float, float, set[str]]] | None = None
 
     def team_flow(self, team: str) -> tuple[float, float, set[str]]:
         """(internal weight, boundary-crossing weight, partner teams) of a team's edges."""
-        internal = external = 0.0
-        partners: set[str] = set()
-        nodes = self.graph.nodes
-        for source, target, weight in self.graph.edges(data="weight"):
-            a, b = nodes[source]["team"], nodes[target]["team"]
-            if a == team and b == team:
-                internal += weight
-            elif team in (a, b):
-                external += weight
-                other = b if a == team else a
-                if other is not None:
-                    partners.add(other)
-        return internal, external, partners
+        if self._teams is None:
+            teams: dict[str, tuple[float, float, set[str]]] = {}
+            nodes = self.graph.nodes
+            for source, target, weight in self.graph.edges(data="weight"):
+                a, b = nodes[source]["team"], nodes[target]["team"]
+                if a is not None and a == b:
+                    internal, external, partners = teams.get(a, (0.0, 0.0, set()))
+                    teams[a] = (internal + weight, external, partners)
+                    continue
+                for mine, other in ((a, b), (b, a)):
+                    if mine is not None:
+                        internal, external, partners = teams.get(mine, (0.0, 0.0, set()))
+                        if other is not None:
+                            partners.add(other)
+                        teams[mine] = (internal, external + weight, partners)
+            self._teams = teams
+        return self._teams.get(team, (0.0, 0.0, set()))
 
     def internal(self, team: str) -> tuple[float | None, float | None, int]:
         """(density, reciprocity, internal edges) of the team's own subgraph."""
@@ -185,7 +200,7 @@ class FlowMeasures:
         """Betweenness centrality over ``distance = 1/weight`` (sampled on large graphs)."""
         if self._betweenness is None:
             n = self.graph.number_of_nodes()
-            k = None if n <= BETWEENNESS_EXACT_UP_TO else BETWEENNESS_EXACT_UP_TO
+            k = None if n <= BETWEENNESS_PIVOTS else BETWEENNESS_PIVOTS
             self._betweenness = nx.betweenness_centrality(
                 self.graph, k=k, weight="distance", seed=BETWEENNESS_SEED
             )
@@ -220,6 +235,7 @@ class GraphFlowScores(FlowScores):
     def __init__(self, scorer: Scorer) -> None:
         self.scorer = scorer
         self._measures: dict[float, FlowMeasures] = {}
+        self._team_ids: dict[float, dict[str, list[str]]] = {}
 
     def measures(self, t: float) -> FlowMeasures:
         """The measures of the graph at ``t`` (built once per moment)."""
@@ -232,10 +248,21 @@ class GraphFlowScores(FlowScores):
     def _sub(self, code: str, value: float | None, **kwargs: Any) -> SubScore:
         return self.scorer.make_sub(code, None if value is None else 100 * value, **kwargs)
 
-    def _ids(self, t: float) -> list[str]:
+    def _ids(self, t: float, team: str | None = None) -> list[str]:
+        """The flow events of the window (of a team: those involving its members or itself)."""
         index, low = self.scorer.index, t - self.scorer.window
         kinds = (K_SHARED, K_ADVICE, K_INTERVISION, K_CONSULTATION, K_ACTIVITY)
-        return [f.event_id for k in kinds for f in index.kind(k).between(low, t)]
+        flows = [f for k in kinds for f in index.kind(k).between(low, t)]
+        if team is None:
+            return [f.event_id for f in flows]
+        by_team = self._team_ids.get(t)
+        if by_team is None:
+            team_of = dict(self.measures(t).graph.nodes(data="team"))
+            by_team = self._team_ids[t] = {}
+            for fact in flows:
+                for involved in _teams_involved(fact, team_of):
+                    by_team.setdefault(involved, []).append(fact.event_id)
+        return by_team.get(team, [])
 
     def g5(self, team: str, t: float) -> SubScore:
         """G5 boundary crossing: ``100 (1/2 sat(crossing share, 0.25) + 1/2 sat(partners, 3))``.
@@ -257,7 +284,7 @@ class GraphFlowScores(FlowScores):
             value,
             numerator=share,
             target=model.boundary_share,
-            ids=self._ids(t),
+            ids=self._ids(t, team),
             details={
                 "crossing_share": share,
                 "partner_teams": float(len(partners)),
@@ -279,7 +306,7 @@ class GraphFlowScores(FlowScores):
             value,
             numerator=density,
             target=model.internal_density,
-            ids=self._ids(t),
+            ids=self._ids(t, team),
             details={"internal_density": density, "internal_reciprocity": reciprocity},
         )
 
@@ -312,8 +339,8 @@ class GraphFlowScores(FlowScores):
     def o5(self, t: float) -> SubScore:
         """O5 resilience: ``100 (1/2 (1 - Gini of betweenness) + 1/2 (1 - top-3 broker share))``.
 
-        Betweenness uses ``distance = 1/weight``; above ``BETWEENNESS_EXACT_UP_TO`` persons it is
-        estimated on a sample of that many with a fixed seed.
+        Betweenness uses ``distance = 1/weight``; above ``BETWEENNESS_PIVOTS`` persons it is
+        estimated from that many sampled sources with a fixed seed (``details`` says so).
         """
         model = self.scorer.model
         measures = self.measures(t)
@@ -334,7 +361,8 @@ class GraphFlowScores(FlowScores):
             details={
                 "betweenness_gini": gini,
                 "top_broker_share": brokers,
-                "betweenness_sampled": float(n > BETWEENNESS_EXACT_UP_TO),
+                "betweenness_pivots": float(min(n, BETWEENNESS_PIVOTS)),
+                "betweenness_sampled": float(n > BETWEENNESS_PIVOTS),
             },
         )
 
@@ -352,7 +380,7 @@ def flow_scores_for_records(
 
 
 __all__ = [
-    "BETWEENNESS_EXACT_UP_TO",
+    "BETWEENNESS_PIVOTS",
     "FlowMeasures",
     "GraphFlowScores",
     "flow_scores_for_history",

@@ -11,6 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from learningorg.domain import events as ev
@@ -47,13 +48,17 @@ SESSION_KINDS = frozenset({K_INTERVISION, K_CONSULTATION})
 FOLLOW_UP_KINDS = frozenset({K_REFLECTION, K_INTERVISION, K_CONSULTATION, K_LESSON})
 
 
+#: Facts ordered by the time they occurred, then by recording order.
+_BY_TIME = itemgetter(6, 0)  # (occurred_at, position) of a Fact
+
+
 class Timeline:
     """Facts ordered by the time they occurred (ties in recording order)."""
 
     __slots__ = ("facts", "times")
 
     def __init__(self, facts: Iterable[Fact] = ()) -> None:
-        ordered = sorted(facts, key=lambda f: (f.occurred_at, f.position))
+        ordered = sorted(facts, key=_BY_TIME)
         self.facts: list[Fact] = ordered
         self.times: list[float] = [f.occurred_at for f in ordered]
 

@@ -88,6 +88,8 @@ class CapacityModel(BaseModel):
         default_factory=lambda: dict(DEFAULT_TERM_WEIGHTS)
     )
     min_coverage: float = Field(default=0.5, ge=0, le=1)
+    #: At most this many event ids per sub-score (the total is in ``details["events"]``).
+    max_event_ids: int = Field(default=5_000, ge=0)
 
     # Person.
     reflection_hours_per_year: float = Field(default=12.0, gt=0)  # P1 (SKJ: 60 h / 5 years)

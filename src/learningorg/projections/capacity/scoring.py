@@ -166,8 +166,16 @@ class Scorer:
         details: dict[str, float | None] | None = None,
     ) -> SubScore:
         name, element, norm = CATALOGUE[code]
+        found: list[str] = []
         if value is not None:
             value = min(100.0, max(0.0, value))
+            found = sorted(set(ids))
+        details = dict(details or {})
+        if found:
+            details["events"] = float(len(found))
+        if len(found) > self.model.max_event_ids:
+            details["event_ids_truncated"] = 1.0
+            found = found[: self.model.max_event_ids]
         return SubScore(
             code=code,
             name=name,
@@ -176,9 +184,9 @@ class Scorer:
             numerator=numerator,
             target=target,
             norm_source=norm,
-            event_ids=tuple(UUID(i) for i in sorted(set(ids))) if value is not None else (),
+            event_ids=tuple(UUID(i) for i in found),
             insufficient_data=value is None,
-            details=details or {},
+            details=details,
         )
 
     def _level(self, level: Level, subs: dict[str, SubScore], ids: set[str]) -> Scored:
