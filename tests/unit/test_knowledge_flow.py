@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from datetime import UTC, datetime, timedelta
@@ -32,8 +33,10 @@ from learningorg.projections.knowledge_flow import (
     fragile_ties,
     fragmentation,
     gini,
+    graph_for,
     internal_density,
     internal_reciprocity,
+    knowledge_flow_report,
     modularity,
     partner_teams,
     reciprocity,
@@ -746,3 +749,100 @@ def test_analytics_of_an_empty_graph_say_none() -> None:
     assert broker_cross_team_share(G) is None
     assert communities(G)["spanning_share"] is None
     assert fragile_ties(G) == {"bridges": [], "articulation_points": []}
+
+
+# ---------------------------------------------------------------- the store entry point and report
+
+
+def test_graph_for_reads_the_store_at_known_at_and_as_of(org: Org) -> None:
+    """graph_for loads the history itself: known_at leaves out later recordings.
+
+    Advice recorded at position p; known_at = p - 1 does not know it: no edge. level="team"
+    gives the team graph.
+    """
+    org.team("A", "a")
+    org.team("B", "b")
+    recorded = org.r.seek_advice(ORG, "b", from_person="a", occurred_at=AT)
+    assert recorded.position is not None
+    G = graph_for(org.r, ORG, as_of=AT)
+    assert G[org.id("a")][org.id("b")]["weight"] == pytest.approx(1.0)
+    assert graph_for(org.r, ORG, as_of=AT, known_at=recorded.position - 1).number_of_edges() == 0
+    T = graph_for(org.r, ORG, as_of=AT, level="team")
+    assert T.graph["level"] == "team"
+    assert T["A"]["B"]["weight"] == pytest.approx(1.0)
+
+
+def test_graph_for_refuses_an_unknown_level_naming_it(org: Org) -> None:
+    """level="department" is neither person nor team: InvalidValueError naming the value."""
+    with pytest.raises(InvalidValueError, match="'department'"):
+        graph_for(org.r, ORG, level="department")  # type: ignore[arg-type]
+
+
+def test_graph_for_defaults_as_of_to_the_store_clock() -> None:
+    """Without as_of or until, t is the store clock's now: an event 180 days before weighs 1/2."""
+    now = datetime(2025, 12, 1, tzinfo=UTC)
+    with LearningRecords("memory://", clock=lambda: now) as records:
+        org = Org(records)
+        org.team("A", "a", "b")
+        records.seek_advice(ORG, "b", from_person="a", occurred_at=now - timedelta(days=180))
+        G = graph_for(records, ORG)
+        assert G.graph["as_of"] == now
+        assert G[org.id("a")][org.id("b")]["weight"] == pytest.approx(0.5)
+
+
+def test_the_report_bundles_the_analytics_as_plain_data(org: Org) -> None:
+    """The report's numbers are those of the functions, per organisation and per team.
+
+    Two silos joined by x (see test_two_silos_joined_by_one_person): silo index 0.21875,
+    cross-team share 0.25, x the top broker and the only articulation point, team keys A and B
+    with E-I -1/3 and 0; the whole report survives a JSON round trip unchanged.
+    """
+    two_silos(org)
+    history = org.history()
+    report = knowledge_flow_report(history, as_of=AT)
+    assert json.loads(json.dumps(report)) == report
+    G = build_person_graph(history, as_of=AT)
+    measures = report["measures"]
+    assert report["organisation"] == ORG
+    assert report["window"]["as_of"] == AT.isoformat()
+    assert report["size"] == {
+        "persons": 7,
+        "teams": 2,
+        "ties": 24,
+        "team_links": 2,
+        "flow_weight": pytest.approx(8.0),
+    }
+    assert measures["silo_index"] == pytest.approx(silo_index(G)) == pytest.approx(0.21875)
+    assert measures["cross_team_share"] == pytest.approx(0.25)
+    assert measures["reciprocity"] == reciprocity(G) == 1.0
+    assert measures["flow_hierarchy"] == 0.0
+    assert measures["largest_component_share"] == 1.0
+    top = measures["brokers"]["top"][0]
+    assert top["person"] == org.id("x")
+    assert top["team"] == "A"
+    assert top["betweenness"] == pytest.approx(0.6)
+    assert top["constraint"] == pytest.approx(structural_holes(G)[org.id("x")]["constraint"])
+    assert measures["brokers"]["sampled"] is False
+    assert measures["brokers"]["betweenness_gini"] == pytest.approx(betweenness_gini(G))
+    assert measures["fragile_ties"]["articulation_points"] == [{"person": org.id("x"), "team": "A"}]
+    assert measures["communities"]["count"] == communities(G)["count"]
+    assert set(report["teams"]) == {"A", "B"}
+    assert report["teams"]["A"]["ei_index"] == pytest.approx(-1 / 3)
+    assert report["teams"]["B"]["ei_index"] == pytest.approx(0.0)
+    assert report["teams"]["A"]["partner_teams"] == 1
+    assert report["teams"]["A"]["top_partners"] == [{"team": "B", "weight": pytest.approx(2.0)}]
+    assert report["teams"]["A"]["internal_density"] == 1.0
+    assert report["teams"]["A"]["articulation_points"] == 1
+    assert "Sanne" not in json.dumps(report)
+
+
+def test_the_report_of_an_organisation_without_flow(org: Org) -> None:
+    """No flow at all: measures that need flow are None (null in JSON), counts are 0."""
+    org.team("A", "a")
+    report = knowledge_flow_report(org.history(), as_of=AT)
+    assert report["size"]["ties"] == 0
+    assert report["measures"]["silo_index"] is None
+    assert report["measures"]["cross_team_share"] is None
+    assert report["measures"]["brokers"]["top"] == []
+    assert report["teams"]["A"]["ei_index"] is None
+    assert json.loads(json.dumps(report)) == report

@@ -2,7 +2,8 @@
 
 Build: ``build_person_graph(history, ...)`` and ``build_team_graph(person graph or history)``
 over a ``History`` (``learningorg.projections.history``), or ``graph_for(records, ...)`` from a
-store. Analyse with plain functions in the style of networkx, ``f(G, *, weight=...)``:
+store (``level="person"`` or ``"team"``). Analyse with plain functions in the style of
+networkx, ``f(G, *, weight=...)``:
 
 - who matters (``centrality``): ``strength``, ``brokers``, ``structural_holes``,
   ``betweenness_gini``, ``broker_cross_team_share``;
@@ -17,6 +18,7 @@ or all at once with ``knowledge_flow_report``. Export with ``learningorg.project
 .knowledge_flow.exports`` (GraphML, GEXF, node-link JSON, PNG).
 """
 
+from learningorg.projections.knowledge_flow.api import LEVELS, Level, graph_for
 from learningorg.projections.knowledge_flow.centrality import (
     BROKER_SAMPLE,
     BROKER_SEED,
@@ -27,6 +29,7 @@ from learningorg.projections.knowledge_flow.centrality import (
     broker_cross_team_share,
     brokers,
     gini,
+    in_and_out_strength,
     strength,
     structural_holes,
     top_brokers,
@@ -37,6 +40,7 @@ from learningorg.projections.knowledge_flow.cohesion import (
     Connectedness,
     FragileTies,
     Fragmentation,
+    UndirectedFlow,
     communities,
     connectedness,
     cross_team_share,
@@ -45,9 +49,11 @@ from learningorg.projections.knowledge_flow.cohesion import (
     fragmentation,
     largest_component_share,
     modularity,
+    reciprocities,
     reciprocity,
     silo_index,
     team_partition,
+    undirected,
     undirected_flow,
 )
 from learningorg.projections.knowledge_flow.compare import SnapshotDiff, diff_snapshots
@@ -60,6 +66,7 @@ from learningorg.projections.knowledge_flow.graph import (
     build_person_graph,
     build_team_graph,
 )
+from learningorg.projections.knowledge_flow.report import knowledge_flow_report
 from learningorg.projections.knowledge_flow.teams import (
     TeamFlow,
     as_team_graph,
@@ -78,6 +85,7 @@ __all__ = [
     "DEFAULT_HALF_LIFE_DAYS",
     "DEFAULT_WINDOW_DAYS",
     "EXACT_BETWEENNESS_BELOW",
+    "LEVELS",
     "LOUVAIN_SEED",
     "Brokerage",
     "Communities",
@@ -85,9 +93,11 @@ __all__ = [
     "FragileTies",
     "Fragmentation",
     "KnowledgeFlowGraph",
+    "Level",
     "SnapshotDiff",
     "StructuralHoles",
     "TeamFlow",
+    "UndirectedFlow",
     "WindowOptions",
     "as_team_graph",
     "betweenness_gini",
@@ -105,11 +115,15 @@ __all__ = [
     "fragile_ties",
     "fragmentation",
     "gini",
+    "graph_for",
+    "in_and_out_strength",
     "internal_density",
     "internal_reciprocity",
+    "knowledge_flow_report",
     "largest_component_share",
     "modularity",
     "partner_teams",
+    "reciprocities",
     "reciprocity",
     "silo_index",
     "strength",
@@ -117,5 +131,6 @@ __all__ = [
     "team_flows",
     "team_partition",
     "top_brokers",
+    "undirected",
     "undirected_flow",
 ]

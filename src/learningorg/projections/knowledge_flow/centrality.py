@@ -14,7 +14,6 @@ import math
 import random
 from collections.abc import Iterable, Mapping
 from heapq import heappop, heappush
-from itertools import count
 from typing import Any, Literal, TypedDict
 
 import networkx as nx
@@ -69,15 +68,37 @@ def strength(
     if direction not in ("in", "out", "both"):
         msg = f"direction {direction!r} is not one of 'in', 'out', 'both'"
         raise InvalidValueError(msg)
-    found: dict[Any, float] = {}
-    for node in G:
+    incoming, outgoing = in_and_out_strength(G, weight=weight)
+    if direction == "in":
+        return incoming
+    if direction == "out":
+        return outgoing
+    return {node: incoming[node] + outgoing[node] for node in G}
+
+
+def in_and_out_strength(
+    G: nx.DiGraph, *, weight: str | None = "weight"
+) -> tuple[dict[Any, float], dict[Any, float]]:
+    """In-strength and out-strength of every node, in one pass over the edges.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_weighted_edges_from([("a", "b", 2.0)])
+    >>> in_and_out_strength(G)
+    ({'a': 0.0, 'b': 2.0}, {'a': 2.0, 'b': 0.0})
+    """
+    incoming = dict.fromkeys(G, 0.0)
+    outgoing = dict.fromkeys(G, 0.0)
+    for u, successors in G._succ.items():
         total = 0.0
-        if direction in ("in", "both"):
-            total += sum(_weight(d, weight) for d in G._pred[node].values())
-        if direction in ("out", "both"):
-            total += sum(_weight(d, weight) for d in G._succ[node].values())
-        found[node] = total
-    return found
+        for v, data in successors.items():
+            w = 1.0 if weight is None else float(data.get(weight, 1.0))
+            incoming[v] += w
+            total += w
+        outgoing[u] = total
+    return incoming, outgoing
 
 
 def _weight(data: Mapping[str, Any], weight: str | None) -> float:
@@ -110,9 +131,12 @@ def brokers(
     Brokers sit on many of the shortest routes knowledge can take between two colleagues; the
     organisation depends on them (Burt's brokerage; Cross and Parker's "boundary spanners").
     Exact below ``exact_below`` nodes; from there on, estimated from ``k`` sources sampled with
-    a fixed ``seed`` (the result says which). Gives the same numbers as
+    a fixed ``seed`` (the result says which). Gives the numbers of
     ``networkx.betweenness_centrality(G, k=..., weight=weight, seed=seed)`` (normalised,
-    endpoints excluded), by a faster route over integer-indexed adjacency lists.
+    endpoints excluded; the same sources sampled), up to rounding, by a faster route over
+    integer-indexed adjacency lists. A small sample ranks brokers roughly and overstates the
+    Gini of a flat network; pass a larger ``k`` (each source costs one shortest-path search
+    over all ties) when precision matters more than time.
 
     Parameters
     ----------
@@ -159,45 +183,54 @@ def brokers(
 def _betweenness(
     G: nx.DiGraph, nodes: list[Any], sources: Iterable[Any], weight: str | None
 ) -> dict[Any, float]:
-    """Brandes' accumulation over shortest paths from each source (Dijkstra, as networkx)."""
+    """Brandes' accumulation over shortest paths from each source (Dijkstra).
+
+    The path counts are taken when an edge is relaxed from a settled node (Brandes 2001),
+    which gives networkx's numbers up to rounding, over lists indexed by node number.
+    """
     index = {node: i for i, node in enumerate(nodes)}
     adjacency = [
         [(index[w], _weight(data, weight)) for w, data in G._succ[v].items()] for v in nodes
     ]
     n = len(nodes)
     total = [0.0] * n
+    infinity = math.inf
+    push, pop = heappush, heappop
     for source in sources:
         s = index[source]
         order: list[int] = []
-        preds: dict[int, list[int]] = {}
+        preds: list[list[int]] = [[] for _ in range(n)]
         sigma = [0.0] * n
         sigma[s] = 1.0
-        done: dict[int, float] = {}
-        seen = {s: 0.0}
-        ties = count()
-        queue: list[tuple[float, int, int, int]] = [(0.0, 0, s, s)]
+        seen = [infinity] * n
+        seen[s] = 0.0
+        done = [False] * n
+        queue: list[tuple[float, int]] = [(0.0, s)]
         while queue:
-            dist, _, pred, v = heappop(queue)
-            if v in done:
+            dist, v = pop(queue)
+            if done[v]:
                 continue
-            sigma[v] += sigma[pred]
+            done[v] = True
             order.append(v)
-            done[v] = dist
+            sigma_v = sigma[v]
             for w, length in adjacency[v]:
                 candidate = dist + length
-                if w not in done and (w not in seen or candidate < seen[w]):
+                known = seen[w]
+                if candidate < known:
+                    if done[w]:
+                        continue
                     seen[w] = candidate
-                    heappush(queue, (candidate, next(ties), v, w))
-                    sigma[w] = 0.0
+                    push(queue, (candidate, w))
+                    sigma[w] = sigma_v
                     preds[w] = [v]
-                elif candidate == seen[w]:
-                    sigma[w] += sigma[v]
+                elif candidate == known and not done[w]:
+                    sigma[w] += sigma_v
                     preds[w].append(v)
-        delta = dict.fromkeys(order, 0.0)
+        delta = [0.0] * n
         while order:
             w = order.pop()
             coefficient = (1.0 + delta[w]) / sigma[w]
-            for v in preds.get(w, ()):
+            for v in preds[w]:
                 delta[v] += sigma[v] * coefficient
             if w != s:
                 total[w] += delta[w]
@@ -295,10 +328,13 @@ def broker_cross_team_share(
     found = brokers(G) if brokerage is None else brokerage
     chosen = set(top_brokers(found, top))
     total = through = 0.0
-    for source, target, value in G.edges(data=weight, default=0.0):
-        total += value
-        if source in chosen or target in chosen:
-            through += value
+    for source, successors in G._succ.items():
+        from_broker = source in chosen
+        for target, data in successors.items():
+            value = data.get(weight, 0.0)
+            total += value
+            if from_broker or target in chosen:
+                through += value
     return through / total if total > 0 else None
 
 
@@ -412,6 +448,7 @@ __all__ = [
     "broker_cross_team_share",
     "brokers",
     "gini",
+    "in_and_out_strength",
     "strength",
     "structural_holes",
     "top_brokers",

@@ -22,11 +22,11 @@ from __future__ import annotations
 import gc
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict
 from uuid import UUID
 
 import networkx as nx
@@ -239,6 +239,7 @@ class _Membership:
     #: Per person: the team they are in throughout the window, or -1 (see ``fix_stable``).
     stable: list[int] = field(default_factory=list)
     _members: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    _interned: dict[tuple[int, tuple[int, ...]], list[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, history: History) -> _Membership:
@@ -307,7 +308,11 @@ class _Membership:
         return bisect_right(self.changes, moment)
 
     def members(self, group: int, moment: float, epoch: int) -> list[int]:
-        """The members of team ``group`` (or of any team: ``_EVERYONE``) at ``moment``."""
+        """The members of team ``group`` (or of any team: ``_EVERYONE``) at ``moment``.
+
+        ``epoch`` is ``epoch(moment)``. The same list object is returned for every stretch in
+        which the group had the same members (callers may group by its ``id``).
+        """
         key = (group, epoch)
         found = self._members.get(key)
         if found is None:
@@ -316,7 +321,8 @@ class _Membership:
                 rows = (row for team in self.by_team for row in team)
             else:
                 rows = self.by_team[group]
-            found = sorted({p for start, end, p in rows if start <= moment < end})
+            content = tuple(sorted({p for start, end, p in rows if start <= moment < end}))
+            found = self._interned.setdefault((group, content), list(content))
             self._members[key] = found
         return found
 
@@ -329,34 +335,40 @@ Totals = list[Any]
 
 #: Bits of a person's small integer in a packed contribution key.
 _PERSON_BITS = 32
+_PERSON_MASK = (1 << _PERSON_BITS) - 1
 
 
 @dataclass
 class Flows:
     """The window's contributions summed per (source, recipient, source team, recipient team).
 
-    ``edges`` is keyed by the four packed into one integer (fast to hash); ``items`` unpacks
-    them. Persons are ``membership``'s small integers, teams its team indices (0: no team).
-    Each value is a ``Totals`` list: ``[weight, count, channel bits, first, last]``, the last
-    two as timestamps.
+    Two tables, keyed by packed integers (fast to hash): ``fixed`` for pairs of persons whose
+    teams did not change in the window (key ``source << 32 | recipient``; their teams are
+    ``membership.stable``), and ``moving`` for the others (key ``(source << 32 | recipient)
+    << 2b | source team << b | recipient team``, ``b = team_bits``). ``items`` unpacks both.
+    Persons are ``membership``'s small integers, teams its team indices (0: no team). Each value
+    is a ``Totals`` list: ``[weight, count, channel bits, first, last]`` (timestamps).
     """
 
     window: Window
     membership: _Membership
-    edges: dict[int, Totals]
+    fixed: dict[int, Totals]
+    moving: dict[int, Totals]
     team_bits: int
 
     def items(self) -> Iterator[tuple[int, int, int, int, Totals]]:
         """(source, recipient, source team, recipient team, totals) of every summed key."""
+        stable = self.membership.stable
+        for pair, totals in self.fixed.items():
+            source, target = pair >> _PERSON_BITS, pair & _PERSON_MASK
+            yield source, target, stable[source], stable[target], totals
         bits = self.team_bits
         team_mask = (1 << bits) - 1
-        person_mask = (1 << _PERSON_BITS) - 1
-        shift = 2 * bits
-        for key, totals in self.edges.items():
-            pair = key >> shift
+        for key, totals in self.moving.items():
+            pair = key >> (2 * bits)
             yield (
                 pair >> _PERSON_BITS,
-                pair & person_mask,
+                pair & _PERSON_MASK,
                 (key >> bits) & team_mask,
                 key & team_mask,
                 totals,
@@ -399,8 +411,8 @@ def flow_contributions(history: History, window: Window) -> Flows:
 
     The loop is written for speed (a million events in seconds on a small machine), which is
     why the common paths are spelled out in line: persons are small integers, a contribution's
-    key is one packed integer ``(source, recipient, source team, recipient team)``, and the
-    team of a person whose team does not change in the window is read from a list.
+    key is one packed integer, and the teams of persons whose team does not change in the
+    window are not looked up per event (see ``Flows``).
     """
     membership = _Membership.of(history)
     low, high = window.low, window.high
@@ -415,8 +427,9 @@ def flow_contributions(history: History, window: Window) -> Flows:
     pb = _PERSON_BITS
     tb = max(1, len(membership.team_ids).bit_length())
     sh = 2 * tb
-    edges: dict[int, Totals] = {}
-    get = edges.get
+    fixed: dict[int, Totals] = {}
+    moving: dict[int, Totals] = {}
+    get_fixed = fixed.get
     groups: dict[tuple[int, int, int], list[float]] = {}
     authors = _practice_authors(history, t)
     shared_t, advice_t = ev.KnowledgeShared, ev.AdviceSought
@@ -427,22 +440,27 @@ def flow_contributions(history: History, window: Window) -> Flows:
         found = pidx.get(uuid.int)
         return new_person(uuid) if found is None else found
 
-    def team(p: int, te: float) -> int:
-        found = stable[p]
-        return team_at(p, te) if found < 0 else found
-
-    def add(key: int, amount: float, bit: int, te: float) -> None:
-        found = get(key)
+    def add(s: int, r: int, amount: float, count: int, bit: int, first: float, last: float) -> None:
+        team_s, team_r = stable[s], stable[r]
+        if team_s >= 0 and team_r >= 0:
+            key, table = (s << pb) | r, fixed
+        else:
+            if team_s < 0:
+                team_s = team_at(s, first)
+            if team_r < 0:
+                team_r = team_at(r, first)
+            key, table = (((s << pb) | r) << sh) | (team_s << tb) | team_r, moving
+        found = table.get(key)
         if found is None:
-            edges[key] = [amount, 1, bit, te, te]
+            table[key] = [amount, count, bit, first, last]
         else:
             found[0] += amount
-            found[1] += 1
+            found[1] += count
             found[2] |= bit
-            if te < found[3]:
-                found[3] = te
-            elif te > found[4]:
-                found[4] = te
+            if first < found[3]:
+                found[3] = first
+            if last > found[4]:
+                found[4] = last
 
     def share_to_groups(event: ev.KnowledgeShared, s: int, te: float, w: float) -> None:
         """A share that goes to teams or everyone (perhaps to persons as well)."""
@@ -470,15 +488,13 @@ def flow_contributions(history: History, window: Window) -> Flows:
             others = [p for p in membership.members(group, te, epoch) if p != s]
             for r in others:
                 received[r] = received.get(r, 0.0) + 1.0 / len(others)
-        low_s = team(s, te) << tb
         for r, amount in received.items():
-            add((((s << pb) | r) << sh) | low_s | team(r, te), w * amount, _SHARED, te)
+            add(s, r, w * amount, 1, _SHARED, te, te)
 
     for entry in history.entries:
-        event = entry.event
+        event: Any = entry.event
         cls = type(event)
         if cls is shared_t:
-            event = cast(ev.KnowledgeShared, event)
             te = event.occurred_at.timestamp()
             if te < low or te > high:
                 continue
@@ -490,11 +506,6 @@ def flow_contributions(history: History, window: Window) -> Flows:
             if event.to_teams or event.organisation_wide:
                 share_to_groups(event, s, te, w)
                 continue
-            team_s = stable[s]
-            if team_s < 0:
-                team_s = team_at(s, te)
-            high_s = s << pb
-            low_s = team_s << tb
             to_persons = event.to_persons
             for recipient in to_persons if len(to_persons) < 2 else dict.fromkeys(to_persons):
                 r = pidx.get(recipient.int)
@@ -502,13 +513,13 @@ def flow_contributions(history: History, window: Window) -> Flows:
                     r = new_person(recipient)
                 if r == s:
                     continue
-                team_r = stable[r]
-                if team_r < 0:
-                    team_r = team_at(r, te)
-                key = ((high_s | r) << sh) | low_s | team_r
-                found = get(key)
+                if stable[s] < 0 or stable[r] < 0:
+                    add(s, r, w, 1, _SHARED, te, te)
+                    continue
+                key = (s << pb) | r
+                found = get_fixed(key)
                 if found is None:
-                    edges[key] = [w, 1, _SHARED, te, te]
+                    fixed[key] = [w, 1, _SHARED, te, te]
                 else:
                     found[0] += w
                     found[1] += 1
@@ -518,7 +529,6 @@ def flow_contributions(history: History, window: Window) -> Flows:
                     elif te > found[4]:
                         found[4] = te
         elif cls is advice_t:
-            event = cast(ev.AdviceSought, event)
             adviser = event.from_person
             if adviser is None:
                 continue
@@ -535,15 +545,13 @@ def flow_contributions(history: History, window: Window) -> Flows:
                 r = new_person(seeker)
             if r == s:
                 continue
-            team_s, team_r = stable[s], stable[r]
-            if team_s < 0:
-                team_s = team_at(s, te)
-            if team_r < 0:
-                team_r = team_at(r, te)
-            key = (((s << pb) | r) << sh) | (team_s << tb) | team_r
-            found = get(key)
+            if stable[s] < 0 or stable[r] < 0:
+                add(s, r, w, 1, _ADVICE, te, te)
+                continue
+            key = (s << pb) | r
+            found = get_fixed(key)
             if found is None:
-                edges[key] = [w, 1, _ADVICE, te, te]
+                fixed[key] = [w, 1, _ADVICE, te, te]
             else:
                 found[0] += w
                 found[1] += 1
@@ -553,40 +561,42 @@ def flow_contributions(history: History, window: Window) -> Flows:
                 elif te > found[4]:
                     found[4] = te
         elif cls is intervision_t or cls is consultation_t:
-            event = cast(ev.IntervisionHeld | ev.CaseConsultationHeld, event)
             te = event.occurred_at.timestamp()
             if te < low or te > high:
                 continue
             w = exp2((te - t) / scale)
             bit = _INTERVISION if cls is intervision_t else _CONSULTATION
-            people = [(p, team(p, te)) for p in dict.fromkeys(map(person, event.participants))]
+            people = list(dict.fromkeys(map(person, event.participants)))
             owner = None if event.case_owner is None else person(event.case_owner)
             pair = w / (len(people) - 1) if len(people) > 1 else 0.0
-            for a, team_a in people:
-                high_a = a << pb
-                low_a = team_a << tb
-                for b, team_b in people:
-                    if a == b:
-                        continue
-                    amount = pair + w if b == owner else pair
-                    key = ((high_a | b) << sh) | low_a | team_b
-                    found = get(key)
-                    if found is None:
-                        edges[key] = [amount, 1, bit, te, te]
-                    else:
-                        found[0] += amount
-                        found[1] += 1
-                        found[2] |= bit
-                        if te < found[3]:
-                            found[3] = te
-                        elif te > found[4]:
-                            found[4] = te
-            if owner is not None and all(owner != a for a, _ in people):
-                owner_team = team(owner, te)
-                for a, team_a in people:
-                    add((((a << pb) | owner) << sh) | (team_a << tb) | owner_team, w, bit, te)
+            if any(stable[p] < 0 for p in people):
+                for a in people:
+                    for b in people:
+                        if a != b:
+                            add(a, b, pair + w if b == owner else pair, 1, bit, te, te)
+            else:
+                for a in people:
+                    high_a = a << pb
+                    for b in people:
+                        if a == b:
+                            continue
+                        amount = pair + w if b == owner else pair
+                        key = high_a | b
+                        found = get_fixed(key)
+                        if found is None:
+                            fixed[key] = [amount, 1, bit, te, te]
+                        else:
+                            found[0] += amount
+                            found[1] += 1
+                            found[2] |= bit
+                            if te < found[3]:
+                                found[3] = te
+                            elif te > found[4]:
+                                found[4] = te
+            if owner is not None and owner not in people:
+                for a in people:
+                    add(a, owner, w, 1, bit, te, te)
         elif cls is practice_t:
-            event = cast(ev.LearningActivityCompleted, event)
             if event.practice_id is None:
                 continue
             te = event.occurred_at.timestamp()
@@ -594,51 +604,48 @@ def flow_contributions(history: History, window: Window) -> Flows:
                 continue
             w = exp2((te - t) / scale)
             r = person(event.originator_id)
-            team_r = team(r, te)
             for author in authors.get(event.practice_id, ()):
                 s = person(author)
                 if s != r:
-                    add((((s << pb) | r) << sh) | (team(s, te) << tb) | team_r, w, _PRACTICE, te)
+                    add(s, r, w, 1, _PRACTICE, te, te)
 
-    flows = Flows(window, membership, edges, tb)
-    _spread_groups(groups, flows)
-    return flows
+    _spread_groups(groups, membership, add)
+    return Flows(window, membership, fixed, moving, tb)
 
 
-def _spread_groups(groups: dict[tuple[int, int, int], list[float]], flows: Flows) -> None:
-    """Spread the summed group shares over the members of each group in its stretch."""
-    membership, edges, tb = flows.membership, flows.edges, flows.team_bits
-    sh = 2 * tb
-    team_at = membership.team_at
-    recipients: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    get = edges.get
-    for (s, group, epoch), (w, count, first, last) in groups.items():
-        members = recipients.get((group, epoch))
-        if members is None:
-            members = recipients[(group, epoch)] = [
-                (p, team_at(p, first)) for p in membership.members(group, first, epoch)
-            ]
-        n = len(members) - (1 if any(p == s for p, _ in members) else 0)
+def _spread_groups(
+    groups: dict[tuple[int, int, int], list[float]],
+    membership: _Membership,
+    add: Callable[[int, int, float, int, int, float, float], None],
+) -> None:
+    """Spread the group shares, summed per (sharer, group, stretch), over the group's members.
+
+    Stretches in which a group had the same members are spread together for the persons whose
+    team stays the same in the window (their contributions differ in nothing but weight); a
+    person whose team changes gets each stretch apart, with the team of that stretch.
+    """
+    merged: dict[tuple[int, int, int], list[tuple[list[int], list[float]]]] = {}
+    for (s, group, epoch), totals in groups.items():
+        members = membership.members(group, totals[2], epoch)
+        merged.setdefault((s, group, id(members)), []).append((members, totals))
+    stable = membership.stable
+    for (s, _, _), stretches in merged.items():
+        members = stretches[0][0]
+        n = len(members) - (1 if s in members else 0)
         if n == 0:
             continue
-        share = w / n
-        high_s = s << _PERSON_BITS
-        low_s = team_at(s, first) << tb
-        for r, team_r in members:
-            if r == s:
-                continue
-            key = ((high_s | r) << sh) | low_s | team_r
-            found = get(key)
-            if found is None:
-                edges[key] = [share, count, _SHARED, first, last]
-            else:
-                found[0] += share
-                found[1] += count
-                found[2] |= _SHARED
-                if first < found[3]:
-                    found[3] = first
-                if last > found[4]:
-                    found[4] = last
+        if stable[s] >= 0:
+            w = sum(totals[0] for _, totals in stretches)
+            count = int(sum(totals[1] for _, totals in stretches))
+            first = min(totals[2] for _, totals in stretches)
+            last = max(totals[3] for _, totals in stretches)
+            for r in members:
+                if r != s and stable[r] >= 0:
+                    add(s, r, w / n, count, _SHARED, first, last)
+        for _, (part, times, since, until) in stretches:
+            for r in members:
+                if r != s and (stable[s] < 0 or stable[r] < 0):
+                    add(s, r, part / n, int(times), _SHARED, since, until)
 
 
 # ---------------------------------------------------------------- the person graph
@@ -688,32 +695,19 @@ def _team_nodes(history: History, at: datetime) -> dict[str, dict[str, Any]]:
 def _sum_flows(flows: Flows) -> tuple[dict[int, Totals], dict[int, Totals]]:
     """Sum the contributions per pair of persons and per pair of teams, in one pass.
 
-    Pairs of persons are keyed ``(source << 32) | recipient``, with totals ``[weight, count,
-    bits, first, last, cross-team weight]``; pairs of teams ``(source << bits) | recipient``.
+    Pairs of persons are keyed ``source << 32 | recipient``, with totals ``[weight, count,
+    bits, first, last, cross-team weight]``; pairs of teams ``source << b | recipient``.
     """
-    sh = 2 * flows.team_bits
-    team_mask = (1 << flows.team_bits) - 1
-    pair_mask = (1 << sh) - 1
+    tb = flows.team_bits
     persons: dict[int, Totals] = {}
     teams: dict[int, Totals] = {}
     get_person, get_team = persons.get, teams.get
-    for key, (w, count, bits, first, last) in flows.edges.items():
-        team_pair = key & pair_mask
-        team_s, team_t = team_pair >> flows.team_bits, team_pair & team_mask
+    stable = flows.membership.stable
+    for pair, (w, count, bits, first, last) in flows.fixed.items():
+        team_s, team_t = stable[pair >> _PERSON_BITS], stable[pair & _PERSON_MASK]
         crossing = w if team_s != team_t and team_s and team_t else 0.0
-        pair = key >> sh
-        found = get_person(pair)
-        if found is None:
-            persons[pair] = [w, count, bits, first, last, crossing]
-        else:
-            found[0] += w
-            found[1] += count
-            found[2] |= bits
-            if first < found[3]:
-                found[3] = first
-            if last > found[4]:
-                found[4] = last
-            found[5] += crossing
+        persons[pair] = [w, count, bits, first, last, crossing]
+        team_pair = (team_s << tb) | team_t
         found = get_team(team_pair)
         if found is None:
             teams[team_pair] = [w, count, bits, first, last]
@@ -725,6 +719,29 @@ def _sum_flows(flows: Flows) -> tuple[dict[int, Totals], dict[int, Totals]]:
                 found[3] = first
             if last > found[4]:
                 found[4] = last
+    team_mask = (1 << tb) - 1
+    pair_mask = (1 << (2 * tb)) - 1
+    for key, (w, count, bits, first, last) in flows.moving.items():
+        team_pair = key & pair_mask
+        team_s, team_t = team_pair >> tb, team_pair & team_mask
+        crossing = w if team_s != team_t and team_s and team_t else 0.0
+        for table, get, k, extra in (
+            (persons, get_person, key >> (2 * tb), [crossing]),
+            (teams, get_team, team_pair, []),
+        ):
+            found = get(k)
+            if found is None:
+                table[k] = [w, count, bits, first, last, *extra]
+            else:
+                found[0] += w
+                found[1] += count
+                found[2] |= bits
+                if first < found[3]:
+                    found[3] = first
+                if last > found[4]:
+                    found[4] = last
+                if extra:
+                    found[5] += crossing
     return persons, teams
 
 
@@ -744,7 +761,7 @@ def team_flow_of(flows: Flows) -> dict[TeamPair, FlowTotals]:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a graph is built.
 
     Building allocates hundreds of thousands of small containers next to a history of a
@@ -766,7 +783,7 @@ def person_graph_from_flows(history: History, flows: Flows) -> KnowledgeFlowGrap
     window, membership = flows.window, flows.membership
     moment = window.at.timestamp()
     summed, team_sums = _sum_flows(flows)
-    person_mask = (1 << _PERSON_BITS) - 1
+    person_mask = _PERSON_MASK
     persons = {p for p in membership.by_person if membership.team_at(p, moment) != _NO_TEAM}
     persons.update(pair >> _PERSON_BITS for pair in summed)
     persons.update(pair & person_mask for pair in summed)
@@ -874,7 +891,7 @@ def build_person_graph(
         half_life_days=half_life_days,
         window_days=window_days,
     )
-    with _collector_paused():
+    with collector_paused():
         return person_graph_from_flows(history, flow_contributions(history, window))
 
 
@@ -982,7 +999,7 @@ def build_team_graph(source: nx.DiGraph | History, **options: Any) -> nx.DiGraph
             )
             raise InvalidValueError(msg)
         window = make_window(**options)
-        with _collector_paused():
+        with collector_paused():
             flows = flow_contributions(source, window)
         return team_graph_from_flow(
             team_flow_of(flows),
