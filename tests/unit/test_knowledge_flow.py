@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import math
 import random
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -45,6 +47,12 @@ from learningorg.projections.knowledge_flow import (
     structural_holes,
     team_flows,
     undirected_flow,
+)
+from learningorg.projections.knowledge_flow.exports import (
+    PlotDependencyError,
+    draw_png,
+    export_ready,
+    node_link,
 )
 
 ORG = "jeugdzorg-noord"
@@ -846,3 +854,76 @@ def test_the_report_of_an_organisation_without_flow(org: Org) -> None:
     assert report["measures"]["brokers"]["top"] == []
     assert report["teams"]["A"]["ei_index"] is None
     assert json.loads(json.dumps(report)) == report
+
+
+# ---------------------------------------------------------------- exports
+
+
+def test_export_ready_makes_attributes_plain_and_relabels_only_on_request(org: Org) -> None:
+    """Datetimes become ISO strings, infinities strings, None left out; ids stay pseudonymous
+    unless names are given, and then the original id is kept in the ``id`` attribute.
+    """
+    org.team("A", "a", "b")
+    org.r.seek_advice(ORG, "b", from_person="a", occurred_at=AT)
+    G = org.graph(half_life_days=math.inf)
+    ready = export_ready(G)
+    assert set(ready) == set(G)
+    edge = ready[org.id("a")][org.id("b")]
+    assert edge["first_at"] == AT.isoformat()
+    assert ready.graph["half_life_days"] == "inf"
+    assert ready.graph["as_of"] == AT.isoformat()
+    named = export_ready(G, names={org.id("a"): "Ann"})
+    assert set(named) == {"Ann", org.id("b")}
+    assert named.nodes["Ann"]["id"] == org.id("a")
+    assert named["Ann"][org.id("b")]["weight"] == 1.0
+    G.nodes[org.id("a")]["site"] = None
+    assert "site" not in export_ready(G).nodes[org.id("a")]
+
+
+def test_export_ready_refuses_names_that_would_merge_two_people(org: Org) -> None:
+    """Two persons called "Sam": InvalidValueError naming the name (no silent merge)."""
+    org.team("A", "a", "b")
+    G = org.graph()
+    with pytest.raises(InvalidValueError, match="'Sam'"):
+        export_ready(G, names={org.id("a"): "Sam", org.id("b"): "Sam"})
+
+
+def test_node_link_data_round_trips_through_json(org: Org) -> None:
+    """node_link gives JSON-ready data; networkx reads it back with the same edges and weights."""
+    two_silos(org)
+    G = org.graph()
+    data = json.loads(json.dumps(node_link(G)))
+    back = nx.node_link_graph(data, edges="edges")
+    assert set(back.edges) == set(G.edges)
+    assert back.graph["level"] == "person"
+    for u, v, weight in G.edges(data="weight"):
+        assert back[u][v]["weight"] == pytest.approx(weight)
+
+
+def test_the_png_shows_brokers_by_rank_unless_names_are_given(org: Org, tmp_path: Path) -> None:
+    """draw_png writes a PNG (signature 89 50 4E 47) and returns the same bytes; the same
+    graph gives the same bytes (no timestamps). Without names no name is drawn, so the picture
+    of a pseudonymous graph can be shared.
+    """
+    pytest.importorskip("matplotlib")
+    two_silos(org)
+    G = org.graph()
+    png = draw_png(G, tmp_path / "flow.png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "flow.png").read_bytes() == png
+    assert draw_png(G) == png
+    named = draw_png(G, names={org.id("x"): "Xander"})
+    assert named != png
+    empty = draw_png(nx.DiGraph())
+    assert empty[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_drawing_without_matplotlib_says_how_to_install_it(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With matplotlib unimportable, draw_png raises PlotDependencyError naming the extra."""
+    for module in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, module, None)
+    org.team("A", "a")
+    with pytest.raises(PlotDependencyError, match=r"pip install 'learningorg\[plot\]'"):
+        draw_png(org.graph())
