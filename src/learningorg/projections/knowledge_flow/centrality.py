@@ -256,7 +256,14 @@ def _rescale(raw: dict[Any, float], n: int, sources: list[Any] | None) -> dict[A
 
 
 def top_brokers(brokerage: Brokerage, top: int) -> list[Any]:
-    """The ``top`` nodes by betweenness (above 0), highest first, ties by node id."""
+    """The ``top`` nodes by betweenness (above 0), highest first, ties by node id.
+
+    Examples
+    --------
+    >>> found = {"betweenness": {"a": 0.0, "b": 0.5, "c": 0.5, "d": 0.9}}
+    >>> top_brokers(found, 3)  # type: ignore[arg-type]
+    ['d', 'b', 'c']
+    """
     ranked = sorted(brokerage["betweenness"].items(), key=lambda kv: (-kv[1], str(kv[0])))
     return [node for node, value in ranked[:top] if value > 0]
 

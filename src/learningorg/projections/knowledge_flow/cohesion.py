@@ -78,7 +78,17 @@ def reciprocities(G: nx.DiGraph, *, weight: str = "weight") -> tuple[float | Non
 
 
 def team_partition(G: nx.DiGraph) -> dict[Any, Hashable]:
-    """Node -> its group by team: the ``team`` attribute, or the node itself when it has none."""
+    """Node -> its group by team: the ``team`` attribute, or the node itself when it has none.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_node("a", team="A")
+    >>> G.add_node("g")
+    >>> team_partition(G)
+    {'a': ('team', 'A'), 'g': ('alone', 'g')}
+    """
     return {
         node: ("team", team) if team is not None else ("alone", node)
         for node, team in G.nodes(data="team")
@@ -163,7 +173,17 @@ class UndirectedFlow:
 
 
 def undirected(G: nx.DiGraph, *, weight: str | None = "weight") -> UndirectedFlow:
-    """The undirected flow of ``G``: each tie's weight the SUM of both directions (no loops)."""
+    """The undirected flow of ``G``: each tie's weight the SUM of both directions (no loops).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_weighted_edges_from([("a", "b", 2.0), ("b", "a", 0.5), ("b", "c", 1.0)])
+    >>> flow = undirected(G)
+    >>> flow.nodes, flow.adjacency
+    (['a', 'b', 'c'], [{1: 2.5}, {0: 2.5, 2: 1.0}, {1: 1.0}])
+    """
     nodes = list(G)
     index = {node: i for i, node in enumerate(nodes)}
     adjacency: list[dict[int, float]] = [{} for _ in nodes]
@@ -286,6 +306,20 @@ def louvain(
     The steps of ``networkx.community.louvain_communities`` for an undirected graph (one random
     generator for every level's node order, the same gain, the same stopping rule), so the same
     seed gives the same communities; without building networkx graphs at each level.
+
+    Examples
+    --------
+    A triangle 0-1-2 tied weakly (0.1) from 2 to a pair 3-4:
+
+    >>> adjacency = [
+    ...     {1: 1.0, 2: 1.0},
+    ...     {0: 1.0, 2: 1.0},
+    ...     {0: 1.0, 1: 1.0, 3: 0.1},
+    ...     {2: 0.1, 4: 1.0},
+    ...     {3: 1.0},
+    ... ]
+    >>> sorted(sorted(group) for group in louvain(adjacency))
+    [[0, 1, 2], [3, 4]]
     """
     rng = random.Random(seed)
     n = len(adjacency)

@@ -203,7 +203,13 @@ def make_window(
 
 
 def channel_names(bits: int) -> str:
-    """The channel names of a bit set, sorted and joined by ``CHANNEL_SEPARATOR``."""
+    """The channel names of a bit set, sorted and joined by ``CHANNEL_SEPARATOR``.
+
+    Examples
+    --------
+    >>> channel_names(0b00110)
+    'advice,intervision'
+    """
     return CHANNEL_SEPARATOR.join(
         sorted(name for i, name in enumerate(CHANNELS) if bits & (1 << i))
     )

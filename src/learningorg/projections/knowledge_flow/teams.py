@@ -21,7 +21,15 @@ from learningorg.projections.knowledge_flow.graph import build_team_graph
 
 
 def as_team_graph(G: nx.DiGraph) -> nx.DiGraph:
-    """``G`` itself when it is a team graph, else the team graph of the person graph ``G``."""
+    """``G`` itself when it is a team graph, else the team graph of the person graph ``G``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> T = nx.DiGraph(level="team")
+    >>> as_team_graph(T) is T
+    True
+    """
     if G.graph.get("level") == "team":
         return G
     return build_team_graph(G)
