@@ -132,13 +132,6 @@ class Window:
     def _t(self) -> float:
         return self.at.timestamp()
 
-    def weight(self, occurred_at: datetime) -> float:
-        """The decayed weight of an event at ``occurred_at`` (0 outside the window)."""
-        te = occurred_at.timestamp()
-        if not self.low <= te <= self.high:
-            return 0.0
-        return math.exp2((te - self._t) / (self.half_life_days * SECONDS_PER_DAY))
-
     def graph_attributes(self, organisation: str, level: str) -> dict[str, Any]:
         """The graph-level attributes of a graph built for this window (no ``None`` values)."""
         attributes: dict[str, Any] = {
@@ -351,7 +344,7 @@ class Flows:
     Two tables, keyed by packed integers (fast to hash): ``fixed`` for pairs of persons whose
     teams did not change in the window (key ``source << 32 | recipient``; their teams are
     ``membership.stable``), and ``moving`` for the others (key ``(source << 32 | recipient)
-    << 2b | source team << b | recipient team``, ``b = team_bits``). ``items`` unpacks both.
+    << 2b | source team << b | recipient team``, ``b = team_bits``).
     Persons are ``membership``'s small integers, teams its team indices (0: no team). Each value
     is a ``Totals`` list: ``[weight, count, channel bits, first, last]`` (timestamps).
     """
@@ -361,40 +354,6 @@ class Flows:
     fixed: dict[int, Totals]
     moving: dict[int, Totals]
     team_bits: int
-
-    def items(self) -> Iterator[tuple[int, int, int, int, Totals]]:
-        """(source, recipient, source team, recipient team, totals) of every summed key."""
-        stable = self.membership.stable
-        for pair, totals in self.fixed.items():
-            source, target = pair >> _PERSON_BITS, pair & _PERSON_MASK
-            yield source, target, stable[source], stable[target], totals
-        bits = self.team_bits
-        team_mask = (1 << bits) - 1
-        for key, totals in self.moving.items():
-            pair = key >> (2 * bits)
-            yield (
-                pair >> _PERSON_BITS,
-                pair & _PERSON_MASK,
-                (key >> bits) & team_mask,
-                key & team_mask,
-                totals,
-            )
-
-
-_FLOW_TYPES: frozenset[type[ev.LearningEvent]] = frozenset(
-    {
-        ev.KnowledgeShared,
-        ev.AdviceSought,
-        ev.IntervisionHeld,
-        ev.CaseConsultationHeld,
-        ev.LearningActivityCompleted,
-    }
-)
-
-
-def is_flow_event(event: ev.LearningEvent) -> bool:
-    """Whether ``event`` can carry knowledge flow (before its window and content are checked)."""
-    return type(event) in _FLOW_TYPES
 
 
 def _practice_authors(history: History, moment: float) -> dict[str, tuple[UUID, ...]]:
@@ -1043,7 +1002,6 @@ __all__ = [
     "build_team_graph",
     "channel_names",
     "flow_contributions",
-    "is_flow_event",
     "make_window",
     "person_graph_from_flows",
     "team_flow_of",
