@@ -23,7 +23,7 @@ from learningorg.domain.errors import InvalidValueError
 #: Betweenness is exact below this many nodes and estimated from a sample of sources above.
 EXACT_BETWEENNESS_BELOW = 2_000
 #: The number of sampled sources of an estimated betweenness (see ``brokers``).
-BROKER_SAMPLE = 32
+BROKER_SAMPLE = 24
 #: The seed of the sample, fixed so the same graph always gives the same brokers.
 BROKER_SEED = 42
 

@@ -882,27 +882,35 @@ def team_graph_from_flow(
         data["internal_count"] = 0
         graph.add_node(key, **data)
     unassigned = 0.0
+    channels = {bits: channel_names(bits) for bits in range(1 << len(CHANNELS))}
+    nodes = graph.nodes
+    edges = []
     for (source, target), totals in sorted(
         team_flow.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")
     ):
         if source is None or target is None:
             unassigned += totals.weight
         elif source == target:
-            graph.nodes[source]["internal_weight"] += totals.weight
-            graph.nodes[source]["internal_count"] += totals.count
+            nodes[source]["internal_weight"] += totals.weight
+            nodes[source]["internal_count"] += totals.count
         else:
-            graph.add_edge(
-                source,
-                target,
-                weight=totals.weight,
-                count=totals.count,
-                channels=channel_names(totals.channels),
-                first_at=_utc(totals.first),
-                last_at=_utc(totals.last),
-                cross_team=True,
-                cross_team_weight=totals.weight,
-                distance=1.0 / totals.weight,
+            edges.append(
+                (
+                    source,
+                    target,
+                    {
+                        "weight": totals.weight,
+                        "count": totals.count,
+                        "channels": channels[totals.channels],
+                        "first_at": _utc(totals.first),
+                        "last_at": _utc(totals.last),
+                        "cross_team": True,
+                        "cross_team_weight": totals.weight,
+                        "distance": 1.0 / totals.weight,
+                    },
+                )
             )
+    graph.add_edges_from(edges)
     graph.graph["unassigned_weight"] = unassigned
     return graph
 
