@@ -93,6 +93,9 @@ class EventMeta(TypedDict, total=False):
     source_statement_id: UUID
 
 
+_META_KEYS = frozenset(EventMeta.__annotations__)
+
+
 class HistoryEntry(NamedTuple):
     """One event of the ordered history with its position in the store's total order."""
 
@@ -471,6 +474,14 @@ class Records:
     # ------------------------------------------------------------------ writing
 
     def _envelope(self, organisation: str, meta: EventMeta) -> Envelope:
+        unknown = sorted(set(meta) - _META_KEYS)
+        if unknown:
+            # A misspelt keyword (``occured_at``) must not be silently ignored.
+            msg = (
+                f"unknown keyword argument(s) {', '.join(map(repr, unknown))}; a recording "
+                f"command accepts its own fields and {', '.join(sorted(_META_KEYS))}"
+            )
+            raise TypeError(msg)
         occurred_at = _aware(meta["occurred_at"]) if "occurred_at" in meta else self._clock()
         key = meta.get("idempotency_key")
         if key is not None:

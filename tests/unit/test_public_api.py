@@ -24,5 +24,7 @@ def test_error_hierarchy_has_one_root() -> None:
 
 def test_stable_methods_exist() -> None:
     """The entry points DESIGN.md promises are methods of LearningRecords."""
-    for method in ("events", "stream", "register_organisation", "retract", "close"):
+    for method in ("events", "stream", "register_organisation", "retract", "close", "capacity",
+                   "capacity_series", "knowledge_flow_graph", "knowledge_flow_report",
+                   "compliance", "import_statements", "export_statements"):  # fmt: skip
         assert callable(getattr(learningorg.LearningRecords, method))

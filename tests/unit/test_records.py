@@ -285,3 +285,13 @@ def test_ids_reveal_no_external_key(sqlite_url: str) -> None:
     plain = uuid.UUID(bytes=hashlib.sha256(b"E12345").digest()[:16])
     assert pid != plain
     assert pid.version == 8
+
+
+def test_a_misspelt_keyword_is_refused_and_nothing_is_stored() -> None:
+    """``occured_at`` (a typo) raises TypeError naming it instead of recording at 'now'."""
+    with LearningRecords("memory://") as records:
+        records.register_organisation("org")
+        before = records.max_position()
+        with pytest.raises(TypeError, match="'occured_at'"):
+            records.register_person("org", "A", occured_at=datetime(2025, 1, 1, tzinfo=UTC))  # type: ignore[call-arg]
+        assert records.max_position() == before
