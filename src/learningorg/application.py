@@ -58,7 +58,9 @@ from learningorg.domain.errors import (
     UnknownTeamError,
 )
 from learningorg.domain.ids import derive_id
+from learningorg.persistence.crypto import ERASED, SEALED_FIELDS
 from learningorg.persistence.database import Database, load_or_create_secret, open_database
+from learningorg.persistence.keys import DatabaseKeyStore, PersonKeys, erasure_hooks
 from learningorg.persistence.mapper import PydanticMapper
 from learningorg.persistence.stores import (
     APPLICATION_NAME,
@@ -199,6 +201,9 @@ class Records:
         The default ``recorded_by`` of events this instance records.
     clock:
         Returns the recording time (``recorded_at``); tests and imports of history may set it.
+    keys:
+        Where the per-person data keys live (``learningorg.persistence.keys.PersonKeys``; plug in
+        a KMS here). Default: a table in the store's own database.
     """
 
     def __init__(
@@ -208,6 +213,7 @@ class Records:
         recorded_by: str = "api",
         clock: Callable[[], datetime] | None = None,
         cache_size: int = 10_000,
+        keys: PersonKeys | None = None,
     ) -> None:
         self.config: StoreConfig = parse_store_url(resolve_store_url(store))
         self.recorded_by = recorded_by
@@ -221,6 +227,9 @@ class Records:
         try:
             self.secret = load_or_create_secret(self.database)
             self._app = _EventApplication(env=self.config.eventsourcing_env())
+            # Per-person data keys (privacy, docs/privacy.md): the store's own table by default.
+            self.person_keys = keys if keys is not None else DatabaseKeyStore(self.database)
+            self.mapper.person_keys = self.person_keys
         except LearningOrgError:
             self.database.close()
             raise
@@ -464,6 +473,8 @@ class Records:
                 elif isinstance(event, ev.PersonRegistered) and event.email:
                     names.append(f"mailto:{event.email}")
                 for name in names:
+                    if name in (ERASED, f"mailto:{ERASED}"):
+                        continue  # an erased person's identifier: unreadable, links nobody
                     self._identifier_index.setdefault(
                         (event.organisation, name), event.originator_id
                     )
@@ -1352,6 +1363,85 @@ class Records:
             return next(iter(streams))
         first = self._read_stream(event.originator_id)[0]
         return "team" if isinstance(first, ev.TeamRegistered) else "person"
+
+    # ------------------------------------------------------------------ erasure (privacy)
+    # Owned by the privacy work (docs/privacy.md, docs/decisions/0801-*); keep this block together.
+
+    def erase_person(
+        self, organisation: str, person: str, *, reason: str = "", **meta: Unpack[EventMeta]
+    ) -> Recorded:
+        """Erase a person: destroy their data key and record ``PersonErased`` (GDPR art. 17).
+
+        Afterwards the personal fields of their stream (name, email, external key,
+        identifiers, notes and other free text) read as ``"[erased]"`` for ever, copies of
+        imported statements that name them are dropped, and nothing new can be recorded for
+        them. Their pseudonymous stream id stays, so every count they are part of (a team's
+        intervision with six participants, capacity, compliance, the knowledge-flow graph)
+        stays as it was. Erasing again records nothing (``recorded`` is False) and destroys
+        whatever is left. ``warnings`` says when events stored before per-person encryption
+        still hold personal data in clear (see docs/privacy.md).
+        """
+        self._require_organisation(organisation)
+        aggregate = self._require_person(organisation, person)
+        stream_id = aggregate.id
+
+        def check(current: Person, _: Envelope) -> dict[str, Any]:
+            if current.erased:
+                raise _AlreadyRecorded
+            return {"reason": reason}
+
+        if aggregate.erased:
+            outcome = Recorded(stream_id, None, None, recorded=False)
+        else:
+            outcome = self._record(Person, organisation, stream_id, ev.PersonErased, meta, check)
+        # The event first, then the key: an erasure cut short is finished by erasing again.
+        self.person_keys.destroy(stream_id)
+        for hook in erasure_hooks().values():
+            hook(self.database, organisation, stream_id)
+        self.database.scrub([self.database.table("learningorg_person_keys")])
+        with self._lock:
+            self._evict(stream_id)
+            for name, owner in list(self._identifier_index.items()):
+                if owner == stream_id:
+                    del self._identifier_index[name]
+        clear = self._clear_personal_events(stream_id)
+        if clear:
+            warning = (
+                f"{clear} event(s) of this person were stored before personal data was "
+                "encrypted and still hold it in clear; see docs/privacy.md"
+            )
+            outcome = Recorded(
+                outcome.stream_id,
+                outcome.event_id,
+                outcome.position,
+                outcome.recorded,
+                (*outcome.warnings, warning),
+            )
+        return outcome
+
+    def is_erased(self, organisation: str, person: str) -> bool:
+        """Whether the person was erased (their data key destroyed)."""
+        return self.person_keys.destroyed(self.person_id(organisation, _key(person, "person key")))
+
+    def _clear_personal_events(self, stream_id: UUID) -> int:
+        """How many stored events of the stream hold personal fields in clear (older stores)."""
+        mapper = self.mapper
+        count = 0
+        for stored in self._app.recorder.select_events(stream_id):
+            names = SEALED_FIELDS.get(stored.topic)
+            if not names:
+                continue
+            data = stored.state
+            if mapper.cipher:
+                data = mapper.cipher.decrypt(data)
+            if mapper.compressor:
+                data = mapper.compressor.decompress(data)
+            state = orjson.loads(data)
+            if any(state.get(name) not in (None, "", ERASED) for name in names):
+                count += 1
+        return count
+
+    # ------------------------------------------------------------------ (end of erasure)
 
 
 __all__ = ["EventMeta", "HistoryEntry", "Recorded", "Records"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import networkx as nx
 
@@ -16,6 +17,8 @@ from learningorg.application import Records
 from learningorg.interop.xapi import exporter as _xapi_out
 from learningorg.interop.xapi import importer as _xapi_in
 from learningorg.interop.xapi.importer import ImportProgress, ImportSummary, Source
+from learningorg.persistence.database import Database
+from learningorg.persistence.keys import on_erasure
 from learningorg.projections import capacity as _capacity
 from learningorg.projections import compliance as _compliance
 from learningorg.projections import knowledge_flow as _flow
@@ -23,6 +26,15 @@ from learningorg.projections.capacity import CapacityModel, CapacityResult, Capa
 from learningorg.projections.capacity.api import Every
 from learningorg.projections.compliance import ComplianceProfile, ComplianceResult
 from learningorg.projections.history import KnownAt, load_history
+
+
+# ---- privacy: erasing a person also drops the statement log's received copies naming them.
+def _forget_statements(database: Database, organisation: str, person_id: UUID) -> int:
+    return _xapi_in.StatementLog(database).forget_person(organisation, person_id)
+
+
+on_erasure("xapi-statement-log", _forget_statements)
+# ---- (end of privacy)
 
 
 class LearningRecords(Records):

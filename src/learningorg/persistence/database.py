@@ -63,6 +63,15 @@ class Database:
     def close(self) -> None:
         """Release the connection."""
 
+    def scrub(self, tables: Sequence[str] = ()) -> None:
+        """Leave no copy of deleted or overwritten rows of ``tables`` in the database's files.
+
+        Called after an erasure. SQLite already overwrites deleted content in place (secure
+        delete); this also moves the write-ahead log into the file and truncates it, so old
+        versions of pages do not linger there. PostgreSQL rewrites the (small) ``tables``, since
+        an update leaves the old row version on disk until a vacuum.
+        """
+
 
 class SqliteDatabase(Database):
     """learningorg's tables inside the SQLite store file (or an in-memory database)."""
@@ -77,6 +86,9 @@ class SqliteDatabase(Database):
                 path, uri=uri, timeout=30, check_same_thread=False, isolation_level=None
             )
             self._conn.execute("PRAGMA busy_timeout = 30000")
+            # Deleted content (a destroyed data key, a forgotten statement) is overwritten,
+            # not left in free pages of the file where a copy of it could still be read.
+            self._conn.execute("PRAGMA secure_delete = ON")
         except sqlite3.Error as error:
             msg = f"cannot open the SQLite store {path!r}: {error}; check the path and permissions"
             raise StoreError(msg) from error
@@ -98,6 +110,10 @@ class SqliteDatabase(Database):
 
     def close(self) -> None:
         self._conn.close()
+
+    def scrub(self, tables: Sequence[str] = ()) -> None:
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 
 class PostgresDatabase(Database):
@@ -144,6 +160,11 @@ class PostgresDatabase(Database):
 
     def close(self) -> None:
         self._conn.close()
+
+    def scrub(self, tables: Sequence[str] = ()) -> None:
+        with self._lock:
+            for table in tables:
+                self._conn.execute(f"VACUUM FULL {table}")
 
 
 class _PostgresCursor:

@@ -4,6 +4,11 @@ Stored state is the event's JSON (pydantic ``model_dump(mode="json")`` encoded w
 ``originator_id`` and ``originator_version`` (they are columns), plus ``class_version``. Reading
 upcasts state stored by an older ``class_version`` before validating it, since a custom mapper
 bypasses eventsourcing's own upcasting.
+
+With a key store (``person_keys``), the personal fields of person-stream events are sealed with the
+person's own data key before anything else (``learningorg.persistence.crypto``); the optional
+cipher of the whole payload (encryption at rest) and compression come after, as in eventsourcing.
+State stored before sealing existed has its personal fields in clear and reads as it always did.
 """
 
 from __future__ import annotations
@@ -16,23 +21,42 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 
 from learningorg.domain.events import LearningEvent, event_class
+from learningorg.persistence.crypto import SEALED, seal, unseal
+from learningorg.persistence.keys import PersonKeys
 
 _EXCLUDE = {"originator_id", "originator_version"}
 
 
-def encode_state(event: LearningEvent) -> bytes:
-    """The stored state of ``event`` (before any compression or encryption)."""
+def encode_state(event: LearningEvent, keys: PersonKeys | None = None) -> bytes:
+    """The stored state of ``event`` (before any compression or encryption of the whole).
+
+    With ``keys``, personal fields are sealed with the data key of the person whose stream the
+    event is in.
+    """
     state = event.model_dump(mode="json", exclude=_EXCLUDE)
     state["class_version"] = type(event).class_version
+    if keys is not None:
+        seal(state, event.TOPIC, event.originator_id, keys.key_for_writing)
     return orjson.dumps(state)
 
 
 def decode_state(
-    topic: str, originator_id: UUID, originator_version: int, data: bytes
+    topic: str,
+    originator_id: UUID,
+    originator_version: int,
+    data: bytes,
+    keys: PersonKeys | None = None,
 ) -> LearningEvent:
-    """Rebuild an event from its topic, stream position and (plain) stored state."""
+    """Rebuild an event from its topic, stream position and (plain) stored state.
+
+    Sealed personal fields are opened with the person's key from ``keys``; without a key (the
+    person was erased, or no key store is given) they read as erased.
+    """
     cls = event_class(topic)
     state: dict[str, Any] = orjson.loads(data)
+    if SEALED in state:
+        key = None if keys is None else keys.key_for_reading(originator_id)
+        unseal(state, topic, key)
     cls.upcast(state, int(state.pop("class_version", 1)))
     state["originator_id"] = originator_id
     state["originator_version"] = originator_version
@@ -40,12 +64,17 @@ def decode_state(
 
 
 class PydanticMapper(Mapper[UUID]):
-    """An eventsourcing ``Mapper`` for learningorg's pydantic events."""
+    """An eventsourcing ``Mapper`` for learningorg's pydantic events.
+
+    ``person_keys`` (set by the application) seals personal fields with per-person keys.
+    """
+
+    person_keys: PersonKeys | None = None
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Convert an event to the row eventsourcing stores."""
         event = cast(LearningEvent, domain_event)
-        data = encode_state(event)
+        data = encode_state(event, self.person_keys)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -73,7 +102,11 @@ class PydanticMapper(Mapper[UUID]):
             if not isinstance(originator_id, UUID):
                 originator_id = UUID(str(originator_id))
             return decode_state(
-                stored_event.topic, originator_id, stored_event.originator_version, data
+                stored_event.topic,
+                originator_id,
+                stored_event.originator_version,
+                data,
+                self.person_keys,
             )
         except Exception as error:
             msg = (

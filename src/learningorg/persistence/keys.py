@@ -1,0 +1,253 @@
+"""Per-person data keys, kept apart from the events: the key store (persistence layer).
+
+Personal data in a person's stream is encrypted with that person's own 256-bit data key
+(crypto-shredding, DESIGN.md section 7). ``PersonKeys`` is the interface the mapper and the
+erasure command are written against; a deployment that keeps keys in its own KMS implements it
+(four methods) and passes an instance to ``LearningRecords(store, keys=...)``.
+
+Two implementations come with the library:
+
+``DatabaseKeyStore``
+    The default: a table ``learningorg_person_keys`` in the store's own database (SQLite file,
+    PostgreSQL schema, or the private in-memory database of ``memory://``). Destroying a key
+    overwrites it with NULL and keeps a tombstone row (the pseudonymous stream id and when), so
+    the store knows the person was erased and never issues a new key for them. SQLite deletes
+    securely (``PRAGMA secure_delete``), so the key's bytes do not linger in free pages.
+``InMemoryKeyStore``
+    Keys in a dict of this process: for tests, or a store whose keys must not touch the disk.
+
+Keys are cached in the process that reads them. An instance that destroys a key forgets it at
+once; another process that has read the key before keeps it until it is reopened.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID
+
+from learningorg.domain.errors import InvalidInputError
+from learningorg.persistence.database import Database
+
+#: Bytes in a data key (AES-256).
+KEY_BYTES = 32
+
+
+class PersonErasedError(InvalidInputError):
+    """A data key was asked for to write personal data of a person who was erased."""
+
+
+class PersonKeys(ABC):
+    """Where the per-person data keys live. Implement it to plug in a KMS.
+
+    Every method takes the person's stream id (a keyed hash: no personal data).
+    """
+
+    @abstractmethod
+    def key_for_writing(self, person_id: UUID) -> bytes:
+        """The person's data key, created on first use.
+
+        Raises ``PersonErasedError`` when the person's key was destroyed: nothing personal may
+        be written for an erased person.
+        """
+
+    @abstractmethod
+    def key_for_reading(self, person_id: UUID) -> bytes | None:
+        """The person's data key, or None when it was destroyed (or never existed)."""
+
+    @abstractmethod
+    def destroy(self, person_id: UUID) -> bool:
+        """Destroy the person's key for good; True when a key was destroyed by this call.
+
+        Destroying again (or destroying a key that never existed) leaves a tombstone and
+        returns False.
+        """
+
+    @abstractmethod
+    def destroyed(self, person_id: UUID) -> bool:
+        """Whether the person's key was destroyed (the person was erased)."""
+
+
+#: Called with (database, organisation, person stream id) when a person is erased; returns how
+#: many rows of personal data it removed from a side table. Modules that keep copies of personal
+#: data next to the events (the xAPI statement log) register one with ``on_erasure``.
+ErasureHook = Callable[[Database, str, UUID], int]
+
+_ERASURE_HOOKS: dict[str, ErasureHook] = {}
+
+
+def on_erasure(name: str, hook: ErasureHook) -> None:
+    """Register ``hook`` (under ``name``; registering a name again replaces it) for erasures."""
+    _ERASURE_HOOKS[name] = hook
+
+
+def erasure_hooks() -> dict[str, ErasureHook]:
+    """The registered erasure hooks by name."""
+    return dict(_ERASURE_HOOKS)
+
+
+def new_data_key() -> bytes:
+    """A fresh random 256-bit data key."""
+    return os.urandom(KEY_BYTES)
+
+
+def _erased_message(person_id: UUID) -> str:
+    return (
+        f"the person with stream id {person_id} was erased and their data key destroyed; "
+        "nothing personal can be recorded for them any more (register them under a new key)"
+    )
+
+
+class InMemoryKeyStore(PersonKeys):
+    """Data keys in a dict of this process (gone when it ends)."""
+
+    def __init__(self, generate: Callable[[], bytes] = new_data_key) -> None:
+        self._generate = generate
+        self._keys: dict[UUID, bytes] = {}
+        self._destroyed: set[UUID] = set()
+        self._lock = threading.Lock()
+
+    def key_for_writing(self, person_id: UUID) -> bytes:
+        with self._lock:
+            if person_id in self._destroyed:
+                raise PersonErasedError(_erased_message(person_id))
+            key = self._keys.get(person_id)
+            if key is None:
+                key = self._keys[person_id] = self._generate()
+            return key
+
+    def key_for_reading(self, person_id: UUID) -> bytes | None:
+        return self._keys.get(person_id)
+
+    def destroy(self, person_id: UUID) -> bool:
+        with self._lock:
+            self._destroyed.add(person_id)
+            return self._keys.pop(person_id, None) is not None
+
+    def destroyed(self, person_id: UUID) -> bool:
+        return person_id in self._destroyed
+
+
+class DatabaseKeyStore(PersonKeys):
+    """Data keys in the table ``learningorg_person_keys`` of the store's database."""
+
+    def __init__(self, database: Database, generate: Callable[[], bytes] = new_data_key) -> None:
+        self.database = database
+        self.table = database.table("learningorg_person_keys")
+        self._generate = generate
+        self._keys: dict[UUID, bytes] = {}
+        self._destroyed: set[UUID] = set()
+        self._loaded = False
+        self._lock = threading.RLock()
+        with database.transaction() as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.table} (person_id TEXT PRIMARY KEY, "
+                "data_key TEXT, created_at TEXT NOT NULL, destroyed_at TEXT)"
+            )
+
+    def _remember(self, person_id: UUID, key: str | None) -> None:
+        if key is None:
+            self._destroyed.add(person_id)
+            self._keys.pop(person_id, None)
+        else:
+            self._keys[person_id] = bytes.fromhex(key)
+
+    def _load_all(self) -> None:
+        """Read every key at once: a replay needs most of them, one query beats thousands."""
+        with self.database.transaction() as cursor:
+            cursor.execute(f"SELECT person_id, data_key FROM {self.table}")
+            rows = cursor.fetchall()
+        for person_id, key in rows:
+            self._remember(UUID(person_id), key)
+        self._loaded = True
+
+    def _fetch(self, person_id: UUID) -> bool:
+        """Read one person's row into the cache; False when there is none."""
+        sql = self.database.sql(f"SELECT data_key FROM {self.table} WHERE person_id = ?")
+        with self.database.transaction() as cursor:
+            cursor.execute(sql, (str(person_id),))
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        self._remember(person_id, row[0])
+        return True
+
+    def key_for_writing(self, person_id: UUID) -> bytes:
+        with self._lock:
+            key = self._keys.get(person_id)
+            if key is not None:
+                return key
+            if person_id not in self._destroyed:
+                insert = self.database.sql(
+                    f"INSERT INTO {self.table} (person_id, data_key, created_at) "
+                    "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+                )
+                now = datetime.now(UTC).isoformat()
+                with self.database.transaction() as cursor:
+                    # Another process may have created it first: then its key wins.
+                    cursor.execute(insert, (str(person_id), self._generate().hex(), now))
+                self._fetch(person_id)
+            if person_id in self._destroyed:
+                raise PersonErasedError(_erased_message(person_id))
+            return self._keys[person_id]
+
+    def key_for_reading(self, person_id: UUID) -> bytes | None:
+        key = self._keys.get(person_id)
+        if key is not None or person_id in self._destroyed:
+            return key
+        with self._lock:
+            if not self._loaded:
+                self._load_all()
+            elif person_id not in self._keys:
+                # Written by another process since: read it (a missing row is not cached).
+                self._fetch(person_id)
+            return self._keys.get(person_id)
+
+    def destroy(self, person_id: UUID) -> bool:
+        now = datetime.now(UTC).isoformat()
+        with self._lock, self.database.transaction() as cursor:
+            select = f"SELECT data_key FROM {self.table} WHERE person_id = ?"
+            cursor.execute(self.database.sql(select), (str(person_id),))
+            row = cursor.fetchone()
+            had_key = row is not None and row[0] is not None
+            if row is None:
+                cursor.execute(
+                    self.database.sql(
+                        f"INSERT INTO {self.table} (person_id, data_key, created_at, "
+                        "destroyed_at) VALUES (?, NULL, ?, ?)"
+                    ),
+                    (str(person_id), now, now),
+                )
+            elif had_key:
+                cursor.execute(
+                    self.database.sql(
+                        f"UPDATE {self.table} SET data_key = NULL, destroyed_at = ? "
+                        "WHERE person_id = ?"
+                    ),
+                    (now, str(person_id)),
+                )
+            self._remember(person_id, None)
+        return had_key
+
+    def destroyed(self, person_id: UUID) -> bool:
+        if person_id in self._destroyed:
+            return True
+        with self._lock:
+            self._fetch(person_id)
+        return person_id in self._destroyed
+
+
+__all__ = [
+    "KEY_BYTES",
+    "DatabaseKeyStore",
+    "ErasureHook",
+    "InMemoryKeyStore",
+    "PersonErasedError",
+    "PersonKeys",
+    "erasure_hooks",
+    "new_data_key",
+    "on_erasure",
+]
