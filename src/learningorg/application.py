@@ -225,11 +225,13 @@ class Records:
         self._identifier_position = 0
         self.database: Database = open_database(self.config)
         try:
-            self.secret = load_or_create_secret(self.database)
-            self._app = _EventApplication(env=self.config.eventsourcing_env())
-            # Per-person data keys (privacy, docs/privacy.md): the store's own table by default.
-            self.person_keys = keys if keys is not None else DatabaseKeyStore(self.database)
-            self.mapper.person_keys = self.person_keys
+            # One opener at a time creates the tables (PostgreSQL; see Database.setup_lock).
+            with self.database.setup_lock():
+                self.secret = load_or_create_secret(self.database)
+                self._app = _EventApplication(env=self.config.eventsourcing_env())
+                # Per-person data keys (privacy, docs/privacy.md): the store's own table by default.
+                self.person_keys = keys if keys is not None else DatabaseKeyStore(self.database)
+                self.mapper.person_keys = self.person_keys
         except LearningOrgError:
             self.database.close()
             raise

@@ -63,6 +63,11 @@ class Database:
     def close(self) -> None:
         """Release the connection."""
 
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Held while creating the store's tables, so processes opening it at once do not race."""
+        yield
+
     def scrub(self, tables: Sequence[str] = ()) -> None:
         """Leave no copy of deleted or overwritten rows of ``tables`` in the database's files.
 
@@ -138,7 +143,7 @@ class PostgresDatabase(Database):
                 connect_timeout=10,
                 autocommit=True,
             )
-            with self._conn.transaction():
+            with self.setup_lock(), self._conn.transaction():
                 self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         except psycopg.Error as error:
             msg = (
@@ -149,6 +154,19 @@ class PostgresDatabase(Database):
 
     def table(self, name: str) -> str:
         return f'"{self.schema}".{name}'
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        # Concurrent CREATE ... IF NOT EXISTS (and eventsourcing's CREATE OR REPLACE FUNCTION)
+        # of one schema fail in PostgreSQL ("tuple concurrently updated", duplicate pg_type
+        # keys): a session advisory lock per schema lets one opener create at a time.
+        key = f"learningorg setup {self.schema}"
+        with self._lock:
+            self._conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            try:
+                yield
+            finally:
+                self._conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
     def sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
