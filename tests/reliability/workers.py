@@ -7,8 +7,9 @@ what it did, so a test can run several at once, or kill one with SIGKILL at a ra
     THREADS threads record ROUNDS rounds each: a reflection of the shared person ``P0``, an
     intervision of the shared team ``T0``, and a new person who joins ``T0``. Half of the
     threads share the process's ``LearningRecords``, the others open their own.
-``import URL ORGANISATION PATH``
-    Import an NDJSON file of xAPI statements (the crash test kills it midway, then re-runs it).
+``import URL ORGANISATION PATH BATCH``
+    Import an NDJSON file of xAPI statements in batches of BATCH (the crash test kills it
+    midway, then re-runs it).
 ``catch-up URL``
     Bring the capacity view up to date (the crash test kills it midway, then resumes).
 ``open URL AT``
@@ -86,10 +87,13 @@ def write(url: str, process: int, threads: int, rounds: int) -> dict[str, Any]:
     return {"errors": errors, "commands": sum(recorded)}
 
 
-def import_file(url: str, organisation: str, path: str) -> dict[str, Any]:
-    """Import an NDJSON file; report the summary's counts."""
+def import_file(url: str, organisation: str, path: str, batch_size: int) -> dict[str, Any]:
+    """Import an NDJSON file in batches of ``batch_size``; report the summary's counts."""
+    from learningorg.interop.xapi.importer import import_statements
+
     with LearningRecords(url) as records:
-        summary = records.import_statements(path, organisation=organisation)
+        print(json.dumps({"ready": True}), flush=True)  # the killer's signal to start its clock
+        summary = import_statements(records, path, organisation=organisation, batch_size=batch_size)
         return {
             "accepted": summary.accepted,
             "duplicate": summary.duplicate,
@@ -102,10 +106,11 @@ def catch_up(url: str) -> dict[str, Any]:
     from learningorg.projections.views import CapacityFactsView
 
     class SmallBatches(CapacityFactsView):
-        batch = 200  # many commits, so a kill lands between and inside them
+        batch = 50  # many commits, so a kill lands between and inside them
 
     with LearningRecords(url) as records:
         view = SmallBatches(records, workers=1)
+        print(json.dumps({"ready": True}), flush=True)
         view.catch_up()
         view.close()
         return {"position": view.position}
@@ -125,7 +130,7 @@ def main(argv: list[str]) -> int:
     if command == "write":
         report = write(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif command == "import":
-        report = import_file(args[0], args[1], args[2])
+        report = import_file(args[0], args[1], args[2], int(args[3]))
     elif command == "open":
         report = open_at(args[0], float(args[1]))
     elif command == "catch-up":
