@@ -26,6 +26,7 @@ from learningorg.projections.capacity import CapacityModel, CapacityResult, Capa
 from learningorg.projections.capacity.api import Every
 from learningorg.projections.compliance import ComplianceProfile, ComplianceResult
 from learningorg.projections.history import KnownAt, load_history
+from learningorg.scope import OrganisationScope
 
 
 # ---- privacy: erasing a person also drops the statement log's received copies naming them.
@@ -238,6 +239,17 @@ class LearningRecords(Records):
             version=version,
             names=names,
         )
+
+    # ------------------------------------------------------------------ scope (privacy)
+
+    def scoped(self, organisation: str) -> OrganisationScope:
+        """This store seen through one organisation: nothing of another is reachable.
+
+        The scope offers the commands and queries above without their ``organisation``
+        argument; ids of another organisation raise ``OrganisationScopeError``.
+        See :class:`learningorg.scope.OrganisationScope`.
+        """
+        return OrganisationScope(self, organisation)
 
 
 __all__ = ["LearningRecords"]
