@@ -133,16 +133,18 @@ class PostgresDatabase(Database):
         assert config.postgres is not None
         pg = config.postgres
         self.schema = pg.schema
+        self._display_url = config.display_url
+        self._connect_args: dict[str, Any] = {
+            "host": pg.host,
+            "port": pg.port,
+            "user": pg.user,
+            "password": pg.password or None,
+            "dbname": pg.dbname,
+            "connect_timeout": 10,
+            "autocommit": True,
+        }
         try:
-            self._conn = psycopg.connect(
-                host=pg.host,
-                port=pg.port,
-                user=pg.user,
-                password=pg.password or None,
-                dbname=pg.dbname,
-                connect_timeout=10,
-                autocommit=True,
-            )
+            self._conn = psycopg.connect(**self._connect_args)
             with self.setup_lock(), self._conn.transaction():
                 self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         except psycopg.Error as error:
@@ -173,8 +175,22 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
-            yield _PostgresCursor(cursor)
+        import psycopg
+
+        with self._lock:
+            try:
+                if self._conn.closed or self._conn.broken:
+                    # The server restarted or dropped this connection: connect afresh.
+                    self._conn = psycopg.connect(**self._connect_args)
+                with self._conn.transaction(), self._conn.cursor() as cursor:
+                    yield _PostgresCursor(cursor)
+            except psycopg.OperationalError as error:
+                msg = (
+                    f"lost the connection to the PostgreSQL store {self._display_url!r}: "
+                    f"{str(error).strip()}; the transaction was rolled back; try again "
+                    "(the next call reconnects)"
+                )
+                raise StoreError(msg) from error
 
     def close(self) -> None:
         self._conn.close()
