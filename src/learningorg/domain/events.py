@@ -539,4 +539,8 @@ PERSONAL_FIELDS: dict[type[LearningEvent], tuple[str, ...]] = {
     DevelopmentGoalSet: ("description",),
     DevelopmentGoalReviewed: ("note",),
     AssumptionRevised: ("before", "after"),
+    RegistrationChanged: ("number",),
+    KnowledgeShared: ("topic",),
+    AdviceSought: ("external_source", "topic"),
+    ExternalKnowledgeAcquired: ("origin",),
 }

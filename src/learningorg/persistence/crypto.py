@@ -2,7 +2,7 @@
 
 The mapper calls ``seal`` on the way out and ``unseal`` on the way in, so the domain never sees
 ciphertext. ``seal`` takes the personal fields of an event in a person's stream (``SEALED_FIELDS``:
-the domain's ``PERSONAL_FIELDS`` plus the other free text and identifiers of person streams) out of
+the domain's ``PERSONAL_FIELDS`` plus the xAPI statement an activity may keep whole) out of
 the stored JSON and puts them, encrypted with AES-256-GCM under the person's own data key and
 with the event id as associated data, under one key ``"_sealed"``::
 
@@ -42,15 +42,11 @@ _NONCE_BYTES: Final = 12
 
 _EXTRA_FIELDS: dict[type[ev.LearningEvent], tuple[str, ...]] = {
     ev.LearningActivityCompleted: ("statement",),
-    ev.RegistrationChanged: ("number",),
-    ev.KnowledgeShared: ("topic",),
-    ev.AdviceSought: ("external_source", "topic"),
-    ev.ExternalKnowledgeAcquired: ("origin",),
 }
 
 #: Per stored topic, the fields sealed with the person's key: ``PERSONAL_FIELDS`` (names,
-#: emails, identifiers, notes) plus registration numbers, free-text topics and origins, and the
-#: xAPI statement an activity may keep whole (it names the actor). All are person-stream events.
+#: emails, identifiers, registration numbers, notes and other free text) plus the xAPI
+#: statement an activity may keep whole (it names the actor). All are person-stream events.
 SEALED_FIELDS: dict[str, tuple[str, ...]] = {
     cls.TOPIC: tuple(dict.fromkeys(ev.PERSONAL_FIELDS.get(cls, ()) + _EXTRA_FIELDS.get(cls, ())))
     for cls in (*ev.PERSONAL_FIELDS, *_EXTRA_FIELDS)
