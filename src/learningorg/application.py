@@ -599,6 +599,84 @@ class Records:
             self._cache[stream_id] = aggregate
         return Recorded(stream_id, event.event_id, position, recorded=True, warnings=warnings)
 
+    # ------------------------------------------------------------------ batch append (bulk writers)
+    # Owned by the xAPI import (docs/decisions/0502-xapi-bulk-import.md); keep this block together.
+
+    def save_events(self, events: Sequence[ev.LearningEvent]) -> int:
+        """Store events that aggregates built (``Aggregate.trigger``), in one transaction.
+
+        For bulk writers such as the xAPI import: they replay the streams they write to, let the
+        aggregates build the next events, and save many of them at once instead of one command
+        per event. Every event goes through this store's mapper, so what is stored is exactly
+        what the commands store (upcasting, compression and encryption included). All of them
+        are stored, or none: when another writer appended to one of the streams first (the
+        store's check of stream versions), nothing is stored and ``ConcurrencyError`` is raised;
+        reload those streams and build the events again. Returns how many events were stored.
+
+        The versions of each stream's events must follow each other in ``events``' order, as
+        ``Aggregate.trigger`` makes them; anything else is refused with ``InvalidValueError``
+        before anything is stored.
+        """
+        expected: dict[UUID, int] = {}
+        for event in events:
+            if not isinstance(event, ev.LearningEvent):
+                msg = f"save_events() stores learningorg events, not {type(event).__name__}"
+                raise InvalidValueError(msg)
+            stream_id, version = event.originator_id, event.originator_version
+            before = expected.get(stream_id)
+            if before is not None and version != before + 1:
+                msg = (
+                    f"event {event.event_id} has version {version} of stream {stream_id}, but "
+                    f"the event before it in the batch has version {before}; build the events "
+                    "with the stream's aggregate (Aggregate.trigger)"
+                )
+                raise InvalidValueError(msg)
+            expected[stream_id] = version
+        if not events:
+            return 0
+        from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+        mapper = self._app.mapper
+        stored = [mapper.to_stored_event(event) for event in events]
+        recorder = self._app.recorder
+        try:
+            if type(recorder) is SQLiteApplicationRecorder:
+                # The recorder's own statement, many rows at once (it inserts them one by one
+                # to learn their positions, which a bulk writer does not need).
+                rows = [
+                    (
+                        s.originator_id.hex
+                        if isinstance(s.originator_id, UUID)
+                        else s.originator_id,
+                        s.originator_version,
+                        s.topic,
+                        s.state,
+                    )
+                    for s in stored
+                ]
+                with recorder.datastore.transaction(commit=True) as cursor:
+                    cursor.executemany(recorder.insert_events_statement, rows)
+            else:
+                recorder.insert_events(stored)
+        except IntegrityError as error:
+            msg = (
+                f"another writer appended to one of the {len(expected)} streams of this batch "
+                f"first; nothing of the {len(events)} events was stored: reload and retry ({error})"
+            )
+            raise ConcurrencyError(msg) from error
+        except OperationalError as error:
+            if "locked" in str(error).lower():
+                msg = f"the store was locked by another writer; nothing was stored: retry ({error})"
+                raise ConcurrencyError(msg) from error
+            msg = f"cannot write to the store {self.config.display_url!r}: {error}"
+            raise StoreError(msg) from error
+        except PersistenceError as error:
+            msg = f"cannot write to the store {self.config.display_url!r}: {error}"
+            raise StoreError(msg) from error
+        return len(stored)
+
+    # ------------------------------------------------------------------ (end of batch append)
+
     def _org_event(
         self,
         organisation: str,

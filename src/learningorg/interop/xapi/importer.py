@@ -26,9 +26,11 @@ tests read what the one stores back through the other.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import io
 import os
+import random
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -36,18 +38,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Final, Literal, TypeAlias
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import orjson
-from eventsourcing.persistence import IntegrityError, OperationalError
 from pydantic import ValidationError
 
 from learningorg.application import Records
 from learningorg.domain import events as ev
 from learningorg.domain.aggregates import Aggregate, Organisation, Person, Team
 from learningorg.domain.envelope import Envelope
-from learningorg.domain.errors import InvalidInputError, LearningOrgError, StoreError
-from learningorg.domain.ids import derive_id
+from learningorg.domain.errors import (
+    ConcurrencyError,
+    InvalidInputError,
+    LearningOrgError,
+    StoreError,
+)
+from learningorg.domain.ids import Kind, derive_id
 from learningorg.interop.xapi import profile as pf
 from learningorg.interop.xapi.mapping import (
     PersonRef,
@@ -66,7 +72,7 @@ from learningorg.persistence.database import Database
 #: A JSON array or whole document larger than this is refused; NDJSON has no limit.
 MAX_DOCUMENT_BYTES: Final = 256 * 1024 * 1024
 #: Statements validated, looked up and recorded together.
-BATCH_SIZE: Final = 1000
+BATCH_SIZE: Final = 5000
 #: At most this many failures and notes are kept in a summary (the counts stay exact).
 MAX_REPORTED: Final = 10_000
 _IN_CHUNK: Final = 500
@@ -328,7 +334,7 @@ def forget_person_statements(records: Records, organisation: str, person: str) -
 # ------------------------------------------------------------------ reading the source
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Raw:
     index: int
     line: int | None
@@ -690,8 +696,10 @@ class _Importer:
         elif done.repeat:
             note = "the same fact is already recorded (by another statement); nothing new stored"
             self.summary.add(item.outcome("duplicate", note="; ".join(filter(None, [note, notes]))))
-        else:
+        elif notes:
             self.summary.add(item.outcome("accepted", note=notes))
+        else:
+            self.summary.accepted += 1  # nothing to report: counted without an ImportItem
 
     def _log(self, item: _Item, plan: Plan, done: _Recorded) -> None:
         # Rows are written after their events, a batch at a time (see flush()).
@@ -700,7 +708,8 @@ class _Importer:
     def row(self, item: _Item, plan: Plan, done: _Recorded) -> tuple[Any, ...]:
         """The statement log row of one recorded item."""
         main = None if done.main is None else str(done.main)
-        events = orjson.dumps([[str(s), str(e)] for s, e in done.events]).decode()
+        # orjson writes a UUID as str() does.
+        events = orjson.dumps([[s, e] for s, e in done.events]).decode()
         original = None if plan.how == "generic" else orjson.dumps(item.statement).decode()
         voids = str(plan.void_target) if plan.void_target is not None else None
         persons = " ".join(dict.fromkeys(str(p) for p in done.persons))
@@ -1025,10 +1034,55 @@ def _aggregate_class(
     return Person
 
 
+class _KeyedIds:
+    """``derive_id(secret, organisation, kind, key)`` for many keys: the keyed hash of the
+    fixed parts is computed once and copied for each key (the same ids, several times faster)."""
+
+    def __init__(self, secret: bytes, organisation: str, kind: Kind) -> None:
+        # HMAC-SHA256 (RFC 2104) spelt out on hashlib objects, so that both hash states can be
+        # prepared once: inner = H(key ^ ipad || prefix ...), outer = H(key ^ opad || inner).
+        block = hashlib.sha256().block_size
+        key = hashlib.sha256(secret).digest() if len(secret) > block else secret
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        for part in (organisation, kind):
+            data = part.encode("utf-8")
+            self._inner.update(len(data).to_bytes(4, "big") + data)
+
+    def __call__(self, key: str) -> UUID:
+        inner = self._inner.copy()
+        data = key.encode("utf-8")
+        inner.update(len(data).to_bytes(4, "big") + data)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        number = int.from_bytes(outer.digest()[:16], "big")
+        # Version 8 and the RFC 9562 variant, as derive_id sets them.
+        number = (number & ~(0xF000 << 64)) | (0x8000 << 64)
+        number = (number & ~(0xC000 << 48)) | (0x8000 << 48)
+        # What UUID(int=number) builds, without its argument checks.
+        uuid = object.__new__(UUID)
+        object.__setattr__(uuid, "int", number)
+        object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
+        return uuid
+
+
+_IDS: dict[tuple[bytes, str, str], _KeyedIds] = {}
+
+
+def _keyed_ids(secret: bytes, organisation: str, kind: Kind) -> _KeyedIds:
+    ids = _IDS.get((secret, organisation, kind))
+    if ids is None:
+        if len(_IDS) > 64:
+            _IDS.clear()
+        ids = _IDS[(secret, organisation, kind)] = _KeyedIds(secret, organisation, kind)
+    return ids
+
+
 def envelope_for(records: Records, organisation: str, meta: Mapping[str, Any]) -> Envelope:
     """The envelope ``Records`` gives an event recorded with ``meta`` (an idempotency key)."""
     return Envelope(
-        event_id=derive_id(records.secret, organisation, "event", meta["idempotency_key"]),
+        event_id=_keyed_ids(records.secret, organisation, "event")(meta["idempotency_key"]),
         organisation=organisation,
         occurred_at=meta["occurred_at"],
         recorded_at=records.now(),
@@ -1066,9 +1120,9 @@ def append_event(
             return envelope.event_id
         aggregate.trigger(event_class, envelope, **fields)
         try:
-            records._app.events.put(aggregate.collect_events())
-        except IntegrityError:
-            time.sleep(min(0.2, 0.005 * 2**attempt))
+            records.save_events(aggregate.collect_events())
+        except ConcurrencyError:
+            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
             continue
         return envelope.event_id
     msg = f"gave up appending {event_class.__name__} to stream {stream_id}: it kept changing"
@@ -1118,6 +1172,119 @@ _FAST: Final[dict[type[ev.LearningEvent], Callable[[Mapping[str, Any]], dict[str
     },
 }
 
+#: The model validators of the fast classes, all of them checks of payload fields only. The
+#: payload cache (:class:`_EventBuilder`) relies on that; a test holds this list to the classes.
+PAYLOAD_ONLY_VALIDATORS: Final = {
+    ev.RegistrationChanged: ("_period_in_order",),
+    ev.WorkHoursAttested: ("_consistent",),
+}
+#: What the importer resolves in a step's fields (persons, teams, statements by reference).
+_REFERENCES: Final = (PersonRef, TeamRef, StatementLink)
+_CONTAINERS: Final = (dict, list)
+#: The envelope's fields as the fast path gives them, and every event's first fields.
+_ENVELOPE_FIELDS: Final = (
+    "event_id",
+    "organisation",
+    "occurred_at",
+    "recorded_at",
+    "recorded_by",
+    "source_statement_id",
+    "refs",
+    "competences",
+    "values",
+)
+_BASE_FIELDS: Final = ("originator_id", "originator_version", *_ENVELOPE_FIELDS)
+#: Distinct payloads the builder remembers per import (then it starts again).
+_MAX_PAYLOADS: Final = 50_000
+#: Times a batch is built again after another writer changed one of its streams.
+_BATCH_ATTEMPTS: Final = 4
+
+
+def _direct(
+    cls: type[ev.LearningEvent], values: dict[str, Any], fields_set: set[str]
+) -> ev.LearningEvent:
+    """An event made of values that validation already produced: what ``model_construct``
+    does, without its per-field work (and without any checking)."""
+    event = cls.__new__(cls)
+    object.__setattr__(event, "__dict__", values)
+    object.__setattr__(event, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(event, "__pydantic_extra__", None)
+    object.__setattr__(event, "__pydantic_private__", None)
+    return event
+
+
+class _EventBuilder:
+    """Builds the fast path's events, validating each distinct payload once.
+
+    The first event with a given payload (its class and the JSON of its fields) is built by
+    pydantic with full validation, exactly as ``Aggregate.trigger`` builds it. Later events
+    with the same payload reuse the validated payload values and get an envelope whose values
+    already have the types validation gives them (UUIDs, aware datetimes, tuples, strings), so
+    they are put together without validating again. The events are equal, field by field, to
+    validated ones; ``tests/unit/test_xapi_fast_import.py`` checks it for every fast class.
+    """
+
+    def __init__(self) -> None:
+        self.payloads: dict[tuple[type[ev.LearningEvent], bytes], tuple[dict[str, Any], set[str]]]
+        self.payloads = {}
+        self.usable: dict[type[ev.LearningEvent], bool] = {}
+
+    def _usable(self, cls: type[ev.LearningEvent]) -> bool:
+        usable = self.usable.get(cls)
+        if usable is None:
+            usable = self.usable[cls] = self._check(cls)
+        return usable
+
+    @staticmethod
+    def _check(cls: type[ev.LearningEvent]) -> bool:
+        return (
+            cls in _FAST
+            and cls.__pydantic_post_init__ is None
+            and not cls.__pydantic_root_model__
+            and set(cls.__pydantic_decorators__.model_validators)
+            <= set(PAYLOAD_ONLY_VALIDATORS.get(cls, ()))
+            and not cls.__pydantic_decorators__.field_validators
+        )
+
+    def build(
+        self,
+        cls: type[ev.LearningEvent],
+        originator_id: UUID,
+        version: int,
+        envelope: dict[str, Any],
+        payload: dict[str, Any],
+    ) -> ev.LearningEvent:
+        """The event ``cls`` of stream ``originator_id`` at ``version`` (may raise
+        ``ValidationError`` for a payload seen for the first time)."""
+        key: tuple[type[ev.LearningEvent], bytes] | None = None
+        if self._usable(cls) and not any(isinstance(v, _CONTAINERS) for v in payload.values()):
+            key = (cls, orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
+            cached = self.payloads.get(key)
+            occurred, recorded = envelope["occurred_at"], envelope["recorded_at"]
+            if (
+                cached is not None
+                and type(occurred) is datetime
+                and occurred.utcoffset() is not None
+                and type(recorded) is datetime
+                and recorded.utcoffset() is not None
+                and tuple(envelope) == _ENVELOPE_FIELDS
+            ):
+                values, fields_set = cached
+                # The fields in the class's order: the envelope's, then the payload's.
+                state = {"originator_id": originator_id, "originator_version": version}
+                state.update(envelope)
+                state.update(values)
+                return _direct(cls, state, fields_set)
+        event = cls(originator_id=originator_id, originator_version=version, **envelope, **payload)
+        if key is not None:
+            if len(self.payloads) >= _MAX_PAYLOADS:
+                self.payloads.clear()
+            names = tuple(cls.model_fields)
+            assert names[: len(_BASE_FIELDS)] == _BASE_FIELDS
+            values = {name: getattr(event, name) for name in names[len(_BASE_FIELDS) :]}
+            self.payloads[key] = (values, set(event.model_fields_set))
+        return event
+
 
 @dataclass(slots=True)
 class _Pending:
@@ -1128,7 +1295,8 @@ class _Pending:
 
 
 class _FastPath:
-    """Batches simple person statements: same aggregates, same events, one transaction."""
+    """Batches simple person statements: the streams' aggregates build the events, which are
+    saved together by ``Records.save_events`` (one transaction, through the store's mapper)."""
 
     def __init__(self, importer: _Importer) -> None:
         self.importer = importer
@@ -1137,17 +1305,19 @@ class _FastPath:
         self.aggregates: dict[UUID, Aggregate] = {}
         self.events: list[ev.LearningEvent] = []
         self.pending: list[_Pending] = []
+        self.touched: set[UUID] = set()
+        self.builder = _EventBuilder()
+        self.event_id = _keyed_ids(self.records.secret, self.org, "event")
 
     def accepts(self, plan: Plan) -> bool:
         """Whether the fast path records ``plan`` exactly as the commands would."""
         for step in plan.steps:
-            if step.event_class not in _FAST or not isinstance(step.subject, PersonRef):
+            if step.event_class not in _FAST or type(step.subject) is not PersonRef:
                 return False
             for value in step.fields.values():
-                if isinstance(value, PersonRef | TeamRef | StatementLink | tuple) and (
-                    not isinstance(value, tuple)
-                    or any(isinstance(v, PersonRef | TeamRef | StatementLink) for v in value)
-                ):
+                if isinstance(value, _REFERENCES):
+                    return False
+                if type(value) is tuple and any(isinstance(v, _REFERENCES) for v in value):
                     return False
         return True
 
@@ -1163,6 +1333,7 @@ class _FastPath:
     ) -> ev.LearningEvent:
         event = aggregate.trigger(cls, envelope, **fields)
         self.events.extend(aggregate.collect_events())
+        self.touched.add(aggregate.id)
         return event
 
     def _person(
@@ -1271,42 +1442,72 @@ class _FastPath:
                 f"{cls.__name__} needs the context extension(s) {iris}",
             )
             raise _Rejected(problem)
-        meta = self.importer.meta(item, key, occurred_at, step)
-        envelope = envelope_for(self.records, self.org, meta)
-        if person.has_event(envelope.event_id):
-            done.events.append((person.id, envelope.event_id))
+        event_id = self.event_id(key)
+        if person.has_event(event_id):
+            done.events.append((person.id, event_id))
             done.recovered = True
             return
-        fields = _FAST[cls](step.fields)
+        importer = self.importer
+        # The envelope ``envelope_for`` gives, with the same values (see ``Records._envelope``).
+        envelope = {
+            "event_id": event_id,
+            "organisation": self.org,
+            "occurred_at": occurred_at,
+            "recorded_at": self.records.now(),
+            "recorded_by": importer.recorded_by,
+            "source_statement_id": item.uuid,
+            "refs": tuple(importer.link(r) for r in step.refs) if step.refs else (),
+            "competences": tuple(step.competences),
+            "values": tuple(step.values),
+        }
         try:
-            self._trigger(person, cls, envelope, fields)
+            event = self.builder.build(
+                cls, person.id, person.version + 1, envelope, _FAST[cls](step.fields)
+            )
         except ValidationError as error:
             problem = Problem("", "domain.InvalidValueError", _validation_text(cls, error))
             raise _Rejected(problem) from None
-        done.events.append((person.id, envelope.event_id))
+        person.apply(event)
+        self.events.append(event)
+        self.touched.add(person.id)
+        done.events.append((person.id, event_id))
 
     def flush(self) -> None:
-        """Save the built events in one transaction, then log their statements."""
+        """Save the built events in one transaction, then log their statements.
+
+        When another writer appended to one of the batch's streams first, nothing of the batch
+        is stored: its streams are replayed again and the batch is built and saved again; after
+        ``_BATCH_ATTEMPTS`` tries its statements go through the commands one by one.
+        """
         if not self.pending:
             return
-        pending, self.pending = self.pending, []
-        events, self.events = self.events, []
         importer = self.importer
-        try:
-            if events:
-                self.records._app.events.put(events)
-        except (IntegrityError, OperationalError):
-            # Another writer changed one of these streams: nothing of the batch was stored;
-            # record each statement through the commands instead.
-            self.aggregates.clear()
-            importer.persons.clear()
-            importer.teams.clear()
-            for entry in pending:
+        for attempt in range(_BATCH_ATTEMPTS):
+            try:
+                if self.events:
+                    self.records.save_events(self.events)
+            except ConcurrencyError:
+                entries = self._forget_batch()
+                time.sleep(random.uniform(0, min(0.2, 0.01 * 2**attempt)))
+                if attempt + 1 < _BATCH_ATTEMPTS:
+                    for entry in entries:
+                        self.add(entry.item, entry.plan)
+                    continue
+            except LearningOrgError:
+                # Refused by the store as a whole (say, a person erased meanwhile): nothing of
+                # the batch was stored; the commands give each statement its own verdict.
+                entries = self._forget_batch()
+            else:
+                break
+            for entry in entries:
                 if entry.outcome is not None and entry.outcome.outcome == "rejected":
                     importer.summary.add(entry.outcome)
                 else:
                     importer.record_slowly(entry.item, entry.plan)
             return
+        pending, self.pending = self.pending, []
+        self.events = []
+        self.touched = set()
         if len(self.aggregates) > _MAX_AGGREGATES:
             self.aggregates.clear()  # bounded memory; they are replayed again when needed
         for entry in pending:
@@ -1316,6 +1517,17 @@ class _FastPath:
                 continue
             importer.rows.append(importer.row(entry.item, entry.plan, entry.done))
             importer._count(entry.item, entry.done)
+
+    def _forget_batch(self) -> list[_Pending]:
+        """Drop what the batch built: its streams are replayed from the store when next used."""
+        for stream_id in self.touched:
+            self.aggregates.pop(stream_id, None)
+        self.importer.persons.clear()
+        self.importer.teams.clear()
+        entries, self.pending = self.pending, []
+        self.events = []
+        self.touched = set()
+        return entries
 
 
 # ------------------------------------------------------------------ entry point

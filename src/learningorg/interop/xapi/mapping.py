@@ -16,6 +16,7 @@ has none (:func:`statement_id_for`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -191,13 +192,18 @@ _ASSIGNED: Final = frozenset({"id", "stored", "authority", "version"})
 
 
 def _instant(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if moment.tzinfo is not None:
-            return moment.astimezone(UTC).isoformat()
+    return _utc_text(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_text(value: str) -> str:
+    # Feeds often share timestamps (a course session, a nightly export): remembered.
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).isoformat()
     return value
 
 
@@ -275,6 +281,12 @@ def duration_hours(value: object) -> float | None:
     """Hours in an ISO 8601 duration (``PT1H30M`` -> 1.5), or None when it is not one."""
     if not isinstance(value, str):
         return None
+    return _duration_hours(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _duration_hours(value: str) -> float | None:
+    # Feeds repeat a few durations many times: remembered (a pure function of the string).
     match = _DURATION.fullmatch(value)
     if match is None or value in {"P", "PT"}:
         return None
@@ -432,6 +444,8 @@ def _import_field(name: str, value: object) -> object:
 def _envelope_extensions(
     extensions: Mapping[str, Any],
 ) -> tuple[tuple[StatementLink, ...], tuple[str, ...], tuple[str, ...]]:
+    if not extensions:
+        return (), (), ()
     refs = _links(extensions[pf.REFS], "refs") if pf.REFS in extensions else ()
     competences = (
         _strings(extensions[pf.COMPETENCES], "competences") if pf.COMPETENCES in extensions else ()
@@ -572,6 +586,8 @@ def _object_activity(statement: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _override(fields: dict[str, Any], extensions: Mapping[str, Any], names: Sequence[str]) -> None:
+    if not extensions:
+        return
     for name in names:
         iri = pf.extension(name)
         if iri in extensions:
