@@ -89,6 +89,17 @@ def _stream_kinds(
     return kinds, ordinals
 
 
+def ordinal_pseudonyms(
+    records: LearningRecords, organisation: str | None = None
+) -> dict[UUID, str]:
+    """Stream id -> ordinal pseudonym (``person-0001``, ``team-0002``...) by registration order.
+
+    The same names as ``history_frame(..., pseudonyms="ordinal")`` with the same
+    ``organisation``: equal histories give equal names in any store.
+    """
+    return _stream_kinds(records, organisation)[1]
+
+
 def _retracted(records: LearningRecords, organisation: str | None, until: int | None) -> set[UUID]:
     topics = [ev.EventRetracted.TOPIC]
     found: set[UUID] = set()

@@ -6,23 +6,46 @@
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from learningorg.analysis import figure_png, history_frame, plot_monthly_activity, write_parquet
-from learningorg.demo.history import END, DemoClock, Plan, build_plan, record_plan
+from learningorg.analysis import (
+    capacity_columns,
+    figure_png,
+    history_frame,
+    ordinal_pseudonyms,
+    plot_monthly_activity,
+    plot_nji_profile,
+    plot_series,
+    write_parquet,
+)
+from learningorg.demo.history import END, START, TEAMS, DemoClock, Plan, build_plan, record_plan
+from learningorg.demo.insights import (
+    Insights,
+    broker_story,
+    capacity_insights,
+    compliance_insights,
+    flow_insights,
+    histories,
+    write_graphs,
+)
 from learningorg.demo.report import Summary, render_html, summarise
+from learningorg.interop.xapi.exporter import write_ndjson
 from learningorg.records import LearningRecords
 
 #: The seed the README's command uses.
 DEFAULT_SEED = 2024
+#: The organisation whose xAPI export the demo writes (the ``ingest`` example reads it).
+XAPI_ORGANISATION = "de-brug"
 
 Progress = Callable[[str, int, int], Any]
 
 
 def run_demo(
-    out: str | Path = "demo-out",
+    out: str | Path = "demo-output",
     *,
     seed: int = DEFAULT_SEED,
     scale: float = 1.0,
@@ -30,8 +53,10 @@ def run_demo(
 ) -> Summary:
     """Record, replay and report the synthetic history of ``seed`` into the folder ``out``.
 
-    ``out`` gets a fresh ``demo.db`` (an existing one is replaced), ``report.html`` and
-    ``history.parquet``. ``scale`` shrinks or grows the teams (tests use 0.4). ``progress`` is
+    ``out`` gets a fresh ``demo.db`` (an existing one is replaced), ``report.html``,
+    ``history.parquet`` (one row per event, pseudonymised), ``capacity.parquet`` (quarterly
+    organisation scores), GraphML files of the knowledge flow and an xAPI export of one
+    organisation. ``scale`` shrinks or grows the teams (tests use 0.35). ``progress`` is
     called as ``progress(stage, done, total)``.
 
     Returns the summary; the same seed and scale give the same summary and the same Parquet bytes.
@@ -41,34 +66,115 @@ def run_demo(
     database = folder / "demo.db"
     for leftover in (database, *folder.glob("demo.db-*")):
         leftover.unlink(missing_ok=True)
+    _seed_store_secret(database, seed)
     plan: Plan = build_plan(seed, scale)
     clock = DemoClock()
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
     with LearningRecords(f"sqlite:///{database}", clock=clock, recorded_by="demo") as records:
-
-        def step(done: int, total: int) -> None:
-            if progress is not None:
-                progress("record", done, total)
-
-        record_plan(records, clock, plan, step)
+        record_plan(records, clock, plan, lambda done, total: report("record", done, total))
         summary = summarise(records, seed, END)
+        summary.insights = _insights(records, plan, summary, report)
         total = records.max_position()
         seen = 0
 
         def replayed(count: int) -> None:
             nonlocal seen
             seen += count
-            if progress is not None and (seen % 500 == 0 or seen == total):
-                progress("replay", seen, total)
+            if seen % 500 == 0 or seen == total:
+                report("replay", seen, total)
 
         history = history_frame(records, pseudonyms="ordinal", progress=replayed)
-    summary.files["history (Parquet, one row per event, pseudonymised)"] = write_parquet(
+        xapi = folder / f"{XAPI_ORGANISATION}.xapi.ndjson"
+        write_ndjson(records.export_statements(XAPI_ORGANISATION), xapi)
+    _write_files(summary, folder, history, xapi)
+    return summary
+
+
+ANALYSIS_STEPS = 4
+
+
+def _seed_store_secret(database: Path, seed: int) -> None:
+    """Give the fresh demo store a secret derived from the seed, before anything is recorded.
+
+    Stream ids are keyed hashes with the store secret; with a random secret, two runs of one
+    seed would get other ids, and results that order persons by id (ties in rankings) could
+    differ. The demo's data are synthetic, so a secret anyone can derive costs nothing, and the
+    same seed gives the same store, ids included. Never do this with real data.
+    """
+    secret = hashlib.sha256(f"learningorg demo, seed {seed}".encode()).hexdigest()
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS learningorg_meta (name TEXT PRIMARY KEY, value TEXT)"
+        )
+        connection.execute(
+            "INSERT INTO learningorg_meta (name, value) VALUES ('secret', ?)", (secret,)
+        )
+    connection.close()
+
+
+def _insights(records: LearningRecords, plan: Plan, summary: Summary, report: Progress) -> Insights:
+    """Capacity, compliance and knowledge flow of every organisation, read from the store."""
+    organisations = [o.key for o in summary.organisations]
+    names = ordinal_pseudonyms(records)
+    report("analyse", 0, ANALYSIS_STEPS)
+    found = capacity_insights(records, organisations, [code for code, _ in TEAMS], END)
+    report("analyse", 1, ANALYSIS_STEPS)
+    compliance_insights(found, records, organisations, END, names)
+    report("analyse", 2, ANALYSIS_STEPS)
+    loaded = histories(records, organisations)
+    flow_insights(found, loaded, END, names)
+    report("analyse", 3, ANALYSIS_STEPS)
+    first = plan.organisations[0]
+    broker = next(p for p in first.people if p.broker)
+    assert broker.end is not None
+    broker_story(
+        found,
+        loaded[first.key],
+        records.person_id(first.key, broker.key),
+        broker.team,
+        broker.end,
+        (START, END),
+        names,
+    )
+    report("analyse", 4, ANALYSIS_STEPS)
+    return found
+
+
+def _write_files(summary: Summary, folder: Path, history: Any, xapi: Path) -> None:
+    """The Parquet, GraphML and image files, then report.html (which lists them)."""
+    import pandas as pd
+
+    found = summary.insights
+    files = summary.files
+    files["history (Parquet, one row per event, pseudonymised)"] = write_parquet(
         history, folder / "history.parquet"
     )
+    series = pd.DataFrame(found.series, columns=capacity_columns(found.series))
+    files["capacity per organisation per quarter (Parquet)"] = write_parquet(
+        series, folder / "capacity.parquet"
+    )
+    files.update(write_graphs(found, folder))
+    files[f"xAPI statements of {XAPI_ORGANISATION} (NDJSON, pseudonymous)"] = xapi
+    summary.images["nji"] = figure_png(
+        plot_nji_profile(
+            {row["entity"]: {e: row[e] for e in ("V", "U", "M", "S")} for row in found.capacity},
+            title="NJi profile per organisation",
+        )
+    )
+    summary.images["capacity"] = figure_png(
+        plot_series(
+            series, x="as_of", title="Learning capacity per organisation, quarter by quarter"
+        )
+    )
+    summary.images.update(found.images)
     summary.images["activity"] = figure_png(plot_monthly_activity(history))
     report = folder / "report.html"
     report.write_text(render_html(summary), encoding="utf-8")
-    summary.files["report"] = report
-    return summary
+    files["report"] = report
 
 
 __all__ = ["DEFAULT_SEED", "Summary", "run_demo"]

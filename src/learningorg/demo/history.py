@@ -88,6 +88,8 @@ TOPICS = (
 )
 COMPETENCES = ("gespreksvoering", "risicotaxatie", "netwerk", "methodisch", "samenwerking")
 PROGRAMME = "gezinsplan-samen"
+#: A reflection record holds at most a day of minutes: a longer portfolio series is split.
+MAX_SERIES_MINUTES = 1440
 
 
 @dataclass
@@ -272,6 +274,7 @@ class _Builder:
                 period_end=reg_start.replace(year=reg_start.year + 5),
                 occurred_at=start,
             )
+            self.portfolio(records, org, person, reg_start)
 
         rng_fte = rng.choice((0.6, 0.8, 0.8, 0.9, 1.0, 1.0))
         self.plan.add(start, join)
@@ -300,6 +303,41 @@ class _Builder:
             self.plan.add(end, leave)
         self.person_activities(org, person)
 
+    def portfolio(
+        self, records: LearningRecords, org: Org, person: Professional, since: date
+    ) -> None:
+        """The SKJ portfolio so far, imported when the professional's records start here.
+
+        One record per kind for the years of the registration period before ``person.start``:
+        a reflection series (supervision), formal and informal points and attested work hours;
+        professionals who fall behind did about half the learning.
+        """
+        years = (person.start.date() - since).days / 365.25
+        if years <= 0.1:
+            return
+        pace = 1.0 if person.on_track else 0.5
+        moment = person.start - timedelta(days=1)
+        meta: dict[str, Any] = {"occurred_at": moment, "recorded_by": "skj-portfolio"}
+        minutes = round(12 * 60 * years * pace)
+        series = -(-minutes // MAX_SERIES_MINUTES)
+        for index in range(series):
+            at = moment - timedelta(days=365.25 * years * index / series)
+            records.log_reflection(
+                org.key, person.key, minutes=minutes // series, form="supervision",
+                dimensions=list(ev.DIMENSIONS), occurred_at=at, recorded_by="skj-portfolio",
+            )  # fmt: skip
+        modes: tuple[tuple[ev.LearningMode, float], ...] = (("formal", 9.0), ("informal", 3.0))
+        for mode, per_year in modes:
+            points = round(per_year * years * pace, 1)
+            records.complete_learning_activity(
+                org.key, person.key, mode=mode, kind="portfolio", hours=points, points=points,
+                **meta,
+            )  # fmt: skip
+        records.attest_work_hours(
+            org.key, person.key, period_start=since, period_end=moment.date(),
+            hours=round(1300 * years, 1), **meta,
+        )  # fmt: skip
+
     # ---------------------------------------------------------------- person activity
 
     def _days(self, person: Professional, every: float) -> list[float]:
@@ -327,9 +365,9 @@ class _Builder:
             self.reflection(org, person, _at(day, 15))
         for day in self._days(person, 70):
             self.experience(org, person, _at(day, 11))
-        for day in self._days(person, 110 * pace):
+        for day in self._days(person, 90 * pace):
             self.activity(org, person, _at(day, 9), "formal")
-        for day in self._days(person, 170 * pace):
+        for day in self._days(person, 150 * pace):
             self.activity(org, person, _at(day, 13), "informal")
         for day in self._days(person, 14 if person.broker else 70):
             self.share(org, person, _at(day, 14))
@@ -445,7 +483,7 @@ class _Builder:
         topic = rng.choice(TOPICS)
         mode: ev.ShareMode = rng.choice(("co-working", "example", "document", "presentation"))
         own = [p for p in org.members(person.team, occurred) if p is not person]
-        others = [p for p in org.active(occurred) if p.team != person.team]
+        others = [p for p in org.active(occurred) if p.team not in (person.team, org.silo)]
         outward = person.broker or (person.team != org.silo and rng.random() < 0.3)
         if person.team == org.silo and rng.random() < 0.04:
             outward = True
@@ -454,7 +492,8 @@ class _Builder:
             return
         to_team = (not person.broker) and outward and rng.random() < 0.25
         recipients = [p.key for p in rng.sample(pool, min(len(pool), rng.randint(1, 3)))]
-        team = rng.choice([t for t in org.teams if t != person.team]) if to_team else None
+        targets = [t for t in org.teams if t not in (person.team, org.silo)]
+        team = rng.choice(targets) if to_team else None
 
         def act(records: LearningRecords) -> None:
             records.share_knowledge(
@@ -474,7 +513,7 @@ class _Builder:
         topic = rng.choice(TOPICS)
         helpfulness = rng.randint(2, 5)
         own = [p for p in org.members(person.team, occurred) if p is not person]
-        others = [p for p in org.active(occurred) if p.team != person.team]
+        others = [p for p in org.active(occurred) if p.team not in (person.team, org.silo)]
         brokers = [p for p in others if p.broker]
         if brokers and rng.random() < 0.35:
             adviser: Professional | None = brokers[0]
@@ -631,7 +670,7 @@ class _Builder:
         experiment = f"{team.lower()}-{occurred:%Y%m}"
         review = occurred + timedelta(days=rng.randint(90, 150))
         evaluated = rng.random() < 0.65 and review < END
-        result: ev.ExperimentResult = rng.choice(("adopt", "adapt", "abandon"))
+        result: ev.ExperimentResult = rng.choice(("adopt", "adopt", "adapt", "abandon"))
 
         def start(records: LearningRecords) -> None:
             owners = [p.key for p in org.members(team, occurred)][:1]
@@ -646,15 +685,43 @@ class _Builder:
                 occurred_at=occurred,
             )
 
+        evaluations: list[UUID] = []
+
         def evaluate(records: LearningRecords) -> None:
-            records.evaluate_experiment(
+            done = records.evaluate_experiment(
                 org.key, team, experiment, result=result, occurred_at=review
             )
+            if done.event_id is not None:
+                evaluations.append(done.event_id)
 
         rng_value = rng.choice(VALUES)[0]
         self.plan.add(occurred + timedelta(hours=1), start)
         if evaluated:
             self.plan.add(review + timedelta(hours=1), evaluate)
+            if result == "adopt":
+                self.institutionalise(org, team, experiment, review, evaluations, rng_value)
+
+    def institutionalise(
+        self, org: Org, team: str, practice: str, review: datetime, refs: list[UUID], value: str
+    ) -> None:
+        """An adopted experiment becomes an organisation-wide lesson, then a practice."""
+        if review + timedelta(days=31) >= END:
+            return
+
+        def act(records: LearningRecords) -> None:
+            authors = [p.key for p in org.members(team, review)][:2]
+            lesson = records.capture_lesson(
+                org.key, team, f"{practice}-{team.lower()}-les", scope="organisation",
+                topics=[practice], authors=authors, refs=refs, values=[value],
+                occurred_at=review + timedelta(days=7),
+            )  # fmt: skip
+            records.institutionalise_practice(
+                org.key, practice, f"Werkwijze {practice}", "guideline",
+                derived_from=[lesson.event_id] if lesson.event_id else [], teams=[team],
+                authors=authors, occurred_at=review + timedelta(days=30),
+            )  # fmt: skip
+
+        self.plan.add(review + timedelta(days=31), act)
 
     def programme(self) -> None:
         """The experiment programme: starts in one team, is adopted, spreads everywhere."""
@@ -737,12 +804,20 @@ class _Builder:
                 occurred_at=at,
             )
 
+        evaluations: list[UUID] = []
+
         def evaluate(records: LearningRecords) -> None:
-            records.evaluate_experiment(org.key, team, PROGRAMME, result=result, occurred_at=review)
+            done = records.evaluate_experiment(
+                org.key, team, PROGRAMME, result=result, occurred_at=review
+            )
+            if done.event_id is not None:
+                evaluations.append(done.event_id)
 
         self.plan.add(at + timedelta(hours=2), start)
         if review < END:
             self.plan.add(review + timedelta(hours=2), evaluate)
+            if carrier and result == "adopt":
+                self.institutionalise(org, team, PROGRAMME, review, evaluations, "samen")
 
     def organisation_life(self, org: Org) -> None:
         rng = self.rng

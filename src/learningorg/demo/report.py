@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from learningorg.demo.insights import Insights
 from learningorg.domain import events as ev
 from learningorg.records import LearningRecords
 
@@ -57,18 +58,45 @@ class Summary:
     events: int
     organisations: list[OrganisationSummary] = field(default_factory=list)
     teams: list[TeamActivity] = field(default_factory=list)
+    insights: Insights = field(default_factory=Insights)
     images: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
 
     def numbers(self) -> dict[str, Any]:
-        """The report's numbers (everything but images and paths), for comparisons."""
+        """The report's numbers (everything but images, graphs and paths), for comparisons."""
+        found = self.insights
         return {
             "seed": self.seed,
             "as_of": self.as_of.isoformat(),
             "events": self.events,
             "organisations": [vars(o) for o in self.organisations],
             "teams": [vars(t) for t in self.teams],
+            "capacity": found.capacity,
+            "team_capacity": found.team_capacity,
+            "series": found.series,
+            "compliance": found.compliance,
+            "team_compliance": found.team_compliance,
+            "flagged": found.flagged,
+            "brokers": found.brokers,
+            "silos": found.silos,
+            "flow": found.flow,
+            "broker": None if found.broker is None else vars(found.broker),
         }
+
+    def team_ranking(self) -> list[dict[str, Any]]:
+        """Teams by the share of their professionals on track for SKJ (then capacity score)."""
+        scores = {(r["organisation"], r["entity"]): r["score"] for r in self.insights.team_capacity}
+        names = {(t.organisation, t.team): t.name for t in self.teams}
+        rows = []
+        for row in self.insights.team_compliance:
+            key = (row["organisation"], row["team"])
+            total = row["professionals"]
+            share = row["on_track"] / total if total else None
+            rows.append({**row, "name": names.get(key, row["team"]),
+                         "share": None if share is None else round(share, 2),
+                         "score": scores.get(key)})  # fmt: skip
+        rows.sort(key=lambda r: (-(r["share"] or 0.0), -(r["score"] or 0.0), r["name"]))
+        return rows
 
 
 def summarise(records: LearningRecords, seed: int, as_of: datetime) -> Summary:
@@ -166,8 +194,154 @@ def _image(name: str, png: bytes, alt: str) -> str:
     return f'<img id="{html.escape(name)}" alt="{html.escape(alt)}" src="{source}">'
 
 
+def _nji_table(rows: list[dict[str, Any]], *first: str) -> str:
+    return _table(
+        [*first, "score", "V vision", "U uncertainty", "M mastery", "S systems", "coverage"],
+        [
+            [*(r["organisation"] for _ in first[1:]), r["entity"], r["score"], r["V"], r["U"],
+             r["M"], r["S"], r["coverage"]]
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
+def _compliance_section(summary: Summary) -> list[str]:
+    found = summary.insights
+    statuses = ("met", "on_track", "at_risk", "short")
+    ranking = summary.team_ranking()
+    return [
+        "<h2>SKJ re-registration: who is on track?</h2>",
+        '<p class="note">Per professional, the current five-year SKJ period: <b>met</b> (every '
+        "requirement reached), <b>on track</b> (at or above the pro-rata share of every "
+        "requirement), <b>at risk</b> (behind on one), <b>short</b> (the period ended "
+        "unfinished). Requirements: 60 reflection hours, 60 development points (40 formal), "
+        "3,368 hours of work.</p>",
+        _table(
+            ["organisation", *statuses, "flagged"],
+            [
+                [
+                    org,
+                    *(counts.get(s, 0) for s in statuses),
+                    sum(1 for f in found.flagged if f["organisation"] == org),
+                ]
+                for org, counts in found.compliance.items()
+            ],
+        ),
+        "<h3>Teams from most to least on track</h3>",
+        _table(
+            [
+                "organisation",
+                "team",
+                "professionals",
+                "on track or met",
+                "at risk",
+                "short",
+                "capacity score",
+            ],
+            [
+                [
+                    r["organisation"],
+                    r["name"],
+                    r["professionals"],
+                    r["on_track"],
+                    r["at_risk"],
+                    r["short"],
+                    r["score"],
+                ]
+                for r in ranking
+            ],
+        ),
+        "<h3>Flagged: the period ends within 12 months and they are not on track</h3>",
+        '<p class="note">Professionals employed at the report date.</p>',
+        _table(
+            ["organisation", "professional", "team", "status", "period ends", "still needed"],
+            [
+                [
+                    f["organisation"],
+                    f["person"],
+                    f["team"],
+                    f["status"],
+                    f["period_end"],
+                    f["still_needed"],
+                ]
+                for f in found.flagged
+            ],
+        ),
+    ]
+
+
+def _flow_section(summary: Summary) -> list[str]:
+    found = summary.insights
+    parts = [
+        "<h2>Knowledge flow: brokers and silos</h2>",
+        '<p class="note">Who learns from whom in the last year (advice, shared knowledge, '
+        "intervision, case consultation, practices). A <b>broker</b> sits on many routes between "
+        "colleagues of different teams (betweenness); a <b>silo</b> is a team that keeps less "
+        "than 10% of its flow across its boundary. Persons are pseudonyms.</p>",
+        _table(
+            ["organisation", "rank", "broker", "team", "betweenness", "gives", "receives"],
+            [
+                [
+                    b["organisation"],
+                    b["rank"],
+                    b["person"],
+                    b["team"],
+                    b["betweenness"],
+                    b["gives"],
+                    b["receives"],
+                ]
+                for b in found.brokers
+            ],
+        ),
+        _table(
+            ["organisation", "share of flow crossing teams", "silo index", "silos"],
+            [
+                [
+                    org,
+                    flow["cross_team_share"],
+                    flow["silo_index"],
+                    ", ".join(found.silos.get(org, [])) or "none",
+                ]
+                for org, flow in found.flow.items()
+            ],
+        ),
+    ]
+    story = found.broker
+    if story is not None:
+        parts += [
+            "<h3>The broker who left</h3>",
+            f"<p>{html.escape(story.person)} (team {html.escape(story.team)}, "
+            f"{html.escape(story.organisation)}) was broker number {story.rank_before} in the "
+            f"year before leaving on {story.left_on} (betweenness {story.betweenness_before}). "
+            f"In the year after, the share of knowledge crossing teams went from "
+            f"{story.cross_team_share_before} to {story.cross_team_share_after}; "
+            f"{story.lost_cross_team_ties} of the {story.cross_team_ties_before} cross-team ties "
+            f"of the year before were gone, {story.lost_ties_of_the_broker} of them the "
+            "broker's own. The drawings show the broker as the labelled hub, then the gap.</p>",
+            _table(
+                ["between teams", "flow the year before", "flow the year after"],
+                [
+                    [
+                        pair,
+                        story.team_flow_before.get(pair, 0.0),
+                        story.team_flow_after.get(pair, 0.0),
+                    ]
+                    for pair in sorted(set(story.team_flow_before) | set(story.team_flow_after))
+                ],
+            ),
+        ]
+        for name in ("broker-before", "broker-after"):
+            if name in summary.images:
+                parts.append(_image(name, summary.images[name], name.replace("-", " ")))
+    for name, png in summary.images.items():
+        if name.startswith("flow-"):
+            parts.append(_image(name, png, f"team knowledge flow {name[5:]}"))
+    return parts
+
+
 def render_html(summary: Summary) -> str:
     """The report as one self-contained HTML page (inline CSS and base64 PNG images, no script)."""
+    found = summary.insights
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -193,6 +367,21 @@ def render_html(summary: Summary) -> str:
                 for o in summary.organisations
             ],
         ),
+        "<h2>Learning capacity: the NJi profile</h2>",
+        '<p class="note">Scores 0-100 from the recorded events of the last year, grouped as the '
+        "Nederlands Jeugdinstituut does: V a shared vision, U dealing with uncertainty, "
+        "M personal mastery, S a systems view. 100 means the norm reached at a steady pace; "
+        "an empty cell means no data, not no learning.</p>",
+        _nji_table(found.capacity, "organisation"),
+    ]
+    for name in ("nji", "capacity"):
+        if name in summary.images:
+            parts.append(f"<h3>{html.escape(_TITLES[name])}</h3>")
+            parts.append(_image(name, summary.images[name], _TITLES[name]))
+    parts.append(_nji_table(found.team_capacity, "organisation", "team"))
+    parts += _compliance_section(summary)
+    parts += _flow_section(summary)
+    parts += [
         "<h2>Team learning (raw counts)</h2>",
         '<p class="note">Intervision and case consultations held, experiments started and '
         "evaluated, over the whole history; members at the report date.</p>",
@@ -222,15 +411,8 @@ def render_html(summary: Summary) -> str:
             ],
         ),
     ]
-    titles = {
-        "activity": "Learning events per month",
-        "capacity": "Learning capacity over time",
-        "nji": "NJi profile per organisation",
-        "flow": "Team knowledge flow",
-    }
-    for name, png in summary.images.items():
-        parts.append(f"<h2>{html.escape(titles.get(name, name))}</h2>")
-        parts.append(_image(name, png, titles.get(name, name)))
+    if "activity" in summary.images:
+        parts.append(_image("activity", summary.images["activity"], _TITLES["activity"]))
     if summary.files:
         parts.append("<h2>Exports</h2><ul>")
         parts.extend(
@@ -240,3 +422,10 @@ def render_html(summary: Summary) -> str:
         parts.append("</ul>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+_TITLES = {
+    "activity": "Learning events per month",
+    "capacity": "Learning capacity over time, per organisation",
+    "nji": "NJi profile per organisation",
+}
