@@ -542,3 +542,15 @@ def test_example_analyst_compare_teams(tmp_path: Path) -> None:
     assert "after" in result.stdout
     chart = tmp_path / "out" / "intervision_per_quarter.png"
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_example_lms_xapi_feed(tmp_path: Path) -> None:
+    """The LMS feed example stores the good lines, reports line 4, imports nothing twice, and
+    the voided course does not count toward SKJ points."""
+    result = run_example("lms_xapi_feed.py", f"sqlite:///{tmp_path / 'lms.db'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "night 1: 5 accepted, 0 duplicate, 0 conflicting, 1 rejected" in result.stdout
+    assert "night 2: 0 accepted, 5 duplicate, 0 conflicting, 1 rejected" in result.stdout
+    assert "line 4: rejected" in result.stdout
+    assert "E1001: 16.75 development points" in result.stdout
+    assert "E1002: 8 development points" in result.stdout
