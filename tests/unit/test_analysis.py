@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import networkx as nx
@@ -11,8 +11,17 @@ import pytest
 
 from learningorg import LearningRecords
 from learningorg.analysis import (
+    CAPACITY_COLUMNS,
+    COMPLIANCE_COLUMNS,
     HISTORY_COLUMNS,
+    capacity_columns,
+    capacity_frame,
+    capacity_rows,
+    compliance_frame,
+    compliance_rows,
     figure_png,
+    flow_frames,
+    flow_summary,
     history_frame,
     plot_flow_graph,
     plot_monthly_activity,
@@ -169,3 +178,82 @@ def test_plots_render_pngs(frame: pd.DataFrame) -> None:
         png = figure_png(make())
         assert png.startswith(b"\x89PNG"), name
         assert png == figure_png(make()), name
+
+
+def _teams_history(records: LearningRecords) -> None:
+    """Two teams; E003 of GH advises both AMB members; both teams also share inside (GH twice)."""
+    records.register_organisation(ORG, "Jeugdzorg Noord", occurred_at=T0)
+    for team in ("AMB", "GH"):
+        records.register_team(ORG, team, team, occurred_at=T0)
+    for key, team in (("E001", "AMB"), ("E002", "AMB"), ("E003", "GH"), ("E004", "GH")):
+        records.register_person(ORG, key, occurred_at=T0)
+        records.add_member(ORG, team, key, occurred_at=T0)
+    later = T0 + timedelta(days=10)
+    for seeker in ("E001", "E002"):
+        records.seek_advice(ORG, seeker, from_person="E003", occurred_at=later)
+    records.share_knowledge(ORG, "E001", to_persons=["E002"], occurred_at=later)
+    records.share_knowledge(ORG, "E004", to_persons=["E003"], occurred_at=later)
+    records.share_knowledge(ORG, "E004", to_persons=["E003"], occurred_at=later)
+    records.register_person(ORG, "E005", occurred_at=T0)
+    records.change_registration(ORG, "E005", register_name="SKJ", number="1",
+                                period_start=date(2020, 1, 1), period_end=date(2025, 1, 1),
+                                occurred_at=T0)  # fmt: skip
+
+
+def test_capacity_rows_and_frame() -> None:
+    """One row per result: score, V/U/M/S, coverage and the level's sub-scores, in code order;
+    a series gives one row per moment."""
+    at = T0 + timedelta(days=30)
+    with LearningRecords("memory://") as records:
+        _teams_history(records)
+        result = records.capacity(ORG, "team", "AMB", as_of=at)
+        series = records.capacity_series(ORG, "organisation", start=T0, end=at, every="week")
+    (row,) = capacity_rows([result])
+    assert row["entity"] == "AMB"
+    assert row["score"] == (None if result.score is None else round(result.score, 1))
+    assert row["V"] == (None if result.profile.V is None else round(result.profile.V, 1))
+    codes = [c for c in row if c.startswith("G")]
+    assert codes == [f"G{i}" for i in range(1, 9) if f"G{i}" in result.subscores]
+    frame = capacity_frame(series.points)
+    assert len(frame) == len(series.points) == 5
+    assert list(frame["entity"]) == [ORG] * 5
+    assert list(frame.columns[: len(CAPACITY_COLUMNS)]) == list(CAPACITY_COLUMNS)
+    assert capacity_columns([row])[-1] == codes[-1]
+
+
+def test_compliance_rows() -> None:
+    """One row per professional with a registration: status, period end, achieved/required."""
+    with LearningRecords("memory://") as records:
+        _teams_history(records)
+        records.complete_learning_activity(ORG, "E005", mode="formal", hours=8, points=8,
+                                           occurred_at=T0 + timedelta(days=1))  # fmt: skip
+        result = records.compliance(ORG, "person", "E005", as_of=T0 + timedelta(days=2))
+    (row,) = compliance_rows(result)
+    assert row["person"] == "E005"
+    assert row["register"] == "SKJ"
+    assert row["period_end"] == date(2025, 1, 1)
+    assert row["development_points"] == "8/60"
+    assert row["status"] == result.persons[0].status
+    frame = compliance_frame(result)
+    assert list(frame.columns) == list(COMPLIANCE_COLUMNS)
+
+
+def test_flow_frames_and_summary() -> None:
+    """Nodes and edges as frames; the summary ranks the teams by boundary share and names the
+    broker: E003 of GH advises AMB (crossing), GH shares more inside than AMB does."""
+    at = T0 + timedelta(days=30)
+    with LearningRecords("memory://") as records:
+        _teams_history(records)
+        graph = records.knowledge_flow_graph(ORG, as_of=at, level="team")
+        report = records.knowledge_flow_report(ORG, as_of=at)
+    nodes, edges = flow_frames(graph)
+    assert set(nodes["node"]) == {"AMB", "GH"}
+    assert {(s, t) for s, t in zip(edges["source"], edges["target"], strict=True)} == {
+        ("GH", "AMB")
+    }
+    summary = flow_summary(report)
+    assert [row["team"] for row in summary.teams] == ["GH", "AMB"]
+    assert summary.teams[0]["boundary_share"] < summary.teams[1]["boundary_share"]
+    assert summary.brokers[0]["team"] == "GH"
+    shares = {row["team"]: row["boundary_share"] for row in summary.teams}
+    assert summary.silos == [t for t, s in shares.items() if s is not None and s < 0.1]
