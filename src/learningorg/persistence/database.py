@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, Literal, Protocol
 
 from learningorg.domain.errors import StoreError
@@ -140,7 +140,7 @@ class PostgresDatabase(Database):
             "user": pg.user,
             "password": pg.password or None,
             "dbname": pg.dbname,
-            "connect_timeout": 10,
+            "connect_timeout": pg.connect_timeout,
             "autocommit": True,
         }
         try:
@@ -179,11 +179,17 @@ class PostgresDatabase(Database):
 
         with self._lock:
             try:
-                if self._conn.closed or self._conn.broken:
-                    # The server restarted or dropped this connection: connect afresh.
-                    self._conn = psycopg.connect(**self._connect_args)
-                with self._conn.transaction(), self._conn.cursor() as cursor:
-                    yield _PostgresCursor(cursor)
+                with ExitStack() as stack:
+                    try:
+                        if self._conn.closed or self._conn.broken:
+                            raise psycopg.OperationalError("the connection is closed")
+                        stack.enter_context(self._conn.transaction())
+                    except psycopg.OperationalError:
+                        # Nothing was sent but BEGIN: the server restarted or dropped this
+                        # connection while it was idle. Connect afresh, once.
+                        self._conn = psycopg.connect(**self._connect_args)
+                        stack.enter_context(self._conn.transaction())
+                    yield _PostgresCursor(stack.enter_context(self._conn.cursor()))
             except psycopg.OperationalError as error:
                 msg = (
                     f"lost the connection to the PostgreSQL store {self._display_url!r}: "

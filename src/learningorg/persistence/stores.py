@@ -4,8 +4,10 @@
     Everything in this process; gone when it ends. For tests and experiments.
 ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``
     One SQLite file (the default, ``sqlite:///learningorg.db``). One store per file.
-``postgresql://user[:password]@host[:port]/database[?schema=name]``
-    PostgreSQL, for production. ``schema`` keeps several stores apart in one database.
+``postgresql://user[:password]@host[:port]/database[?schema=name&connect_timeout=seconds]``
+    PostgreSQL, for production. ``schema`` keeps several stores apart in one database;
+    ``connect_timeout`` (default 10) bounds each wait for a connection, and so how long a command
+    takes to fail with ``StoreError`` while the server is down (about ten waits).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class PostgresParams:
     password: str
     dbname: str
     schema: str
+    connect_timeout: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,7 @@ class StoreConfig:
             "POSTGRES_USER": pg.user,
             "POSTGRES_PASSWORD": pg.password,
             "POSTGRES_SCHEMA": pg.schema,
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": str(pg.connect_timeout),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "4",
@@ -145,7 +148,15 @@ def _parse_sqlite(url: str, rest: str) -> StoreConfig:
     if Path(path).is_dir():
         msg = f"cannot open SQLite store {url!r}: {path!r} is a folder; give a file name"
         raise StoreError(msg)
-    return StoreConfig(url=url, kind="sqlite", sqlite_path=str(Path(path).expanduser()))
+    target = Path(path).expanduser()
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        msg = (
+            f"cannot open SQLite store {url!r}: {str(target)!r} or its folder is read-only; "
+            "SQLite writes the file and its -wal and -shm files there, so make them writable "
+            "or copy the store to a writable folder"
+        )
+        raise StoreError(msg)
+    return StoreConfig(url=url, kind="sqlite", sqlite_path=str(target))
 
 
 def _parse_postgres(url: str) -> StoreConfig:
@@ -170,6 +181,13 @@ def _parse_postgres(url: str) -> StoreConfig:
             "use letters, digits and underscores"
         )
         raise StoreURLError(msg)
+    timeout = query.get("connect_timeout", ["10"])[0]
+    if not timeout.isdigit() or int(timeout) < 1:
+        msg = (
+            f"PostgreSQL connect_timeout {timeout!r} in {url!r} is not a whole number of "
+            "seconds; use for example connect_timeout=10"
+        )
+        raise StoreURLError(msg)
     params = PostgresParams(
         host=parts.hostname or "127.0.0.1",
         port=port,
@@ -177,5 +195,6 @@ def _parse_postgres(url: str) -> StoreConfig:
         password=unquote(parts.password or ""),
         dbname=dbname,
         schema=schema,
+        connect_timeout=int(timeout),
     )
     return StoreConfig(url=url, kind="postgresql", postgres=params)
