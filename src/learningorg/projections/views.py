@@ -53,6 +53,9 @@ PAGE = 2_000
 PARALLEL_FROM = 100_000
 
 
+#: What ``_commit`` returns when the stored view belongs to another version.
+_STALE = -1
+
 #: A stored event as a view reads it: (position, stream as stored, topic, stored state).
 StoredRow = tuple[int, str, str, bytes]
 
@@ -221,6 +224,8 @@ class CatchUpView:
         decoded by worker processes (``workers``), one batch each, and written here in order.
         """
         with self._lock:
+            if self._stale():
+                self._open()  # another version took the view over: rebuild, never mix
             goal = self.records.max_position()
             if until is not None:
                 goal = min(goal, until)
@@ -232,6 +237,12 @@ class CatchUpView:
                     read += self._step(goal)
             return read
 
+    def _stale(self) -> bool:
+        """Whether the stored view was written by another version (or dropped) meanwhile."""
+        with self.database.transaction() as cursor:
+            stored = self._select_tracking(cursor)
+        return stored is None or stored[1:] != (self.version, self.schema_version)
+
     def _commit(self, first: int, last: int, rows: list[Any]) -> int | None:
         """Write one batch and move the position from ``first`` to ``last``, in one transaction.
 
@@ -240,7 +251,9 @@ class CatchUpView:
         """
         with self.database.transaction() as cursor:
             stored = self._select_tracking(cursor, lock=True)
-            current = stored[0] if stored is not None else 0
+            if stored is None or stored[1:] != (self.version, self.schema_version):
+                return _STALE  # another version rebuilt the view: write nothing of ours
+            current = stored[0]
             if current != first:
                 return current
             self.write(cursor, rows)
@@ -255,6 +268,9 @@ class CatchUpView:
         rows, count, last = self.rows(self.read(start, goal, self.batch))
         last = last if count == self.batch else goal
         moved = self._commit(start, last, rows)
+        if moved == _STALE:
+            self._open()
+            return 0
         if moved is not None:
             self._position = moved
             return 0
@@ -309,7 +325,10 @@ class CatchUpView:
                 rows, count = future.result()
                 moved = self._commit(first, last, rows)
                 if moved is not None:
-                    self._position = moved
+                    if moved == _STALE:
+                        self._open()  # another version took the view over: rebuild
+                    else:
+                        self._position = moved
                     for *_, later in pending:
                         later.cancel()
                     break
