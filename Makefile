@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/quickstart.py
+	$(BIN)/learningorg demo --out demo-output
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -239,8 +239,18 @@ def _progress(console: Console | None = None) -> Progress:
     )
 
 
-def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, title: str) -> None:
-    """Print rows as a rich table, a JSON array or CSV with a header."""
+def _emit(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: Format,
+    title: str,
+    *,
+    wrap: Sequence[str] = (),
+) -> None:
+    """Print rows as a rich table, a JSON array or CSV with a header.
+
+    In a table, the ``wrap`` columns (long text) wrap; the others stay on one line.
+    """
     if fmt is Format.json:
         sys.stdout.write(
             orjson.dumps(
@@ -260,7 +270,7 @@ def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, t
         return
     table = Table(title=title)
     for column in columns:
-        table.add_column(column, no_wrap=True)
+        table.add_column(column, no_wrap=column not in wrap, ratio=1 if column in wrap else None)
     for row in rows:
         table.add_row(*("" if row.get(c) is None else _text(row.get(c)) for c in columns))
     _console().print(table)
@@ -576,7 +586,7 @@ def validate(
                                  "message": problem.message})  # fmt: skip
     bad = len({p["where"] for p in problems})
     if problems:
-        _emit(problems, ["where", "path", "rule", "message"], fmt, "Problems")
+        _emit(problems, ["where", "path", "rule", "message"], fmt, "Problems", wrap=["message"])
     message = f"{checked} statements checked, {checked - bad} valid, {bad} invalid"
     typer.echo(message, err=True)
     if bad:
@@ -730,7 +740,8 @@ def ingest(
     if fmt is Format.json:
         _write_json({"organisation": key, "statements": read, **counts, "failures": failures})
     elif failures:
-        _emit(failures, ["where", "outcome", "statement", "problem"], fmt, "Not stored")
+        columns = ["where", "outcome", "statement", "problem"]
+        _emit(failures, columns, fmt, "Not stored", wrap=["problem"])
     typer.echo(line, err=fmt is not Format.table)
     failed = counts["rejected"] + counts["conflicting"]
     if failed:
@@ -1040,7 +1051,13 @@ def compliance(
         for row in compliance_rows(result)
         if (status is None or row["status"] == status.value) and (row["flagged"] or not flagged)
     ]
-    _emit(rows, list(COMPLIANCE_COLUMNS), fmt, f"SKJ compliance, {key} ({result.as_of:%Y-%m-%d})")
+    _emit(
+        rows,
+        list(COMPLIANCE_COLUMNS),
+        fmt,
+        f"SKJ compliance, {key} ({result.as_of:%Y-%m-%d})",
+        wrap=["still_needed"],
+    )
     if fmt is Format.table:
         counts = ", ".join(f"{n} {s}" for s, n in result.summary.counts.items())
         typer.echo(

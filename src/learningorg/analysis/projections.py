@@ -122,7 +122,7 @@ def capacity_frame(results: Iterable[CapacityResult], *, digits: int = 6) -> Any
 def _requirement(period: Any, kind: str) -> str | None:
     for requirement in period.requirements:
         if requirement.kind == kind:
-            return f"{requirement.achieved:g}/{requirement.required:g}"
+            return f"{round(requirement.achieved, 1):g}/{requirement.required:g}"
     return None
 
 
