@@ -215,6 +215,30 @@ def test_a_payload_cache_never_lets_an_invalid_payload_through() -> None:
     assert len(builder.payloads) == 1
 
 
+def test_equal_values_of_other_types_are_other_payloads() -> None:
+    """1, 1.0 and True are equal in Python but not to pydantic: each payload is validated on
+    its own, and what the cache gives equals what validation gives (or is refused alike)."""
+    builder = imp._EventBuilder()
+    stream = uuid.uuid4()
+    variants: list[Any] = [1, 1.0, True, "1", ("normative",), ["normative"]]
+    for n, hours in enumerate(variants * 2):
+        payload = imp._FAST[ev.LearningActivityCompleted]({"mode": "formal", "hours": hours})
+        try:
+            expected: Any = ev.LearningActivityCompleted(
+                originator_id=stream, originator_version=n + 1, **_envelope(n), **payload
+            ).model_dump_json()
+        except ValueError:
+            expected = "refused"
+        try:
+            made = builder.build(
+                ev.LearningActivityCompleted, stream, n + 1, _envelope(n), dict(payload)
+            )
+            got: Any = made.model_dump_json()
+        except ValueError:
+            got = "refused"
+        assert got == expected, hours
+
+
 def test_the_fast_classes_have_only_the_known_payload_checks() -> None:
     """The payload cache assumes each fast class's model validators check payload fields only.
     A new validator on one of them must be reviewed (and listed) before the cache may skip it."""

@@ -55,6 +55,13 @@ from learningorg.domain.errors import (
 )
 from learningorg.domain.ids import Kind, derive_id
 from learningorg.interop.xapi import profile as pf
+from learningorg.interop.xapi.limits import (
+    OversizeLine,
+    bounded_lines,
+    checked_lines,
+    oversize_message,
+    statement_problems,
+)
 from learningorg.interop.xapi.mapping import (
     PersonRef,
     Plan,
@@ -351,9 +358,9 @@ def _as_lines(source: Any) -> tuple[Iterable[bytes | str], int | None, Callable[
             msg = f"cannot import from {str(path)!r}: no such file; give a JSON or NDJSON file"
             raise InvalidInputError(msg)
         handle = path.open("rb")
-        return handle, path.stat().st_size, handle.close
+        return bounded_lines(handle), path.stat().st_size, handle.close
     if isinstance(source, bytes | bytearray):
-        return io.BytesIO(source), len(source), lambda: None
+        return bounded_lines(io.BytesIO(source)), len(source), lambda: None
     if hasattr(source, "read"):
         total = None
         try:
@@ -363,9 +370,10 @@ def _as_lines(source: Any) -> tuple[Iterable[bytes | str], int | None, Callable[
                 source.seek(here)
         except (OSError, AttributeError, ValueError):
             total = None
-        return source, total, lambda: None
+        lines = bounded_lines(source) if hasattr(source, "readline") else source
+        return lines, total, lambda: None
     if isinstance(source, Iterable):
-        return source, None, lambda: None
+        return checked_lines(source), None, lambda: None
     msg = (
         f"cannot import from a {type(source).__name__}; give a path, bytes, a file object, "
         "an iterable of NDJSON lines, a statement (dict) or a list of statements"
@@ -381,6 +389,8 @@ def _too_big(size: int, limit: int) -> InvalidInputError:
 
 
 def _parse_line(text: bytes | str) -> tuple[Any, str | None]:
+    if isinstance(text, OversizeLine):  # skipped unread (limits.MAX_STATEMENT_BYTES)
+        return None, oversize_message(text.size)
     try:
         return orjson.loads(text), None
     except orjson.JSONDecodeError as error:
@@ -416,6 +426,11 @@ def _split(lines: Iterator[bytes | str], limit: int) -> Iterator[_Raw]:
     else:
         return
     head = first.lstrip()[:1]
+    if isinstance(first, OversizeLine):
+        # Too long to be one statement or to read as a document: NDJSON, line by line.
+        yield _Raw(0, number, None, oversize_message(first.size), first.size)
+        yield from _ndjson(lines, number, 1)
+        return
     if head in (b"[", "["):
         yield from _whole(first, lines, limit, number, array_only=True)
         return
@@ -598,7 +613,8 @@ class _Importer:
             self.summary.add(ImportItem(raw.index, raw.line, None, "rejected", (problem,)))
             return None
         statement = raw.value
-        problems = validate(statement, self.version)
+        # Bounds first (size, depth, group members): they keep the validator and hashing safe.
+        problems = statement_problems(statement) or validate(statement, self.version)
         if problems:
             sid = statement.get("id") if isinstance(statement, dict) else None
             item = ImportItem(
@@ -1180,7 +1196,6 @@ PAYLOAD_ONLY_VALIDATORS: Final = {
 }
 #: What the importer resolves in a step's fields (persons, teams, statements by reference).
 _REFERENCES: Final = (PersonRef, TeamRef, StatementLink)
-_CONTAINERS: Final = (dict, list)
 #: The envelope's fields as the fast path gives them, and every event's first fields.
 _ENVELOPE_FIELDS: Final = (
     "event_id",
@@ -1213,11 +1228,18 @@ def _direct(
     return event
 
 
+def _typed(value: object) -> object:
+    """``value`` for a cache key: the items of a tuple with their types."""
+    if isinstance(value, tuple):
+        return tuple([(type(v), _typed(v)) for v in value])
+    return value
+
+
 class _EventBuilder:
     """Builds the fast path's events, validating each distinct payload once.
 
-    The first event with a given payload (its class and the JSON of its fields) is built by
-    pydantic with full validation, exactly as ``Aggregate.trigger`` builds it. Later events
+    The first event with a given payload (its class, its fields' names, values and types) is
+    built by pydantic with full validation, exactly as ``Aggregate.trigger`` builds it. Later events
     with the same payload reuse the validated payload values and get an envelope whose values
     already have the types validation gives them (UUIDs, aware datetimes, tuples, strings), so
     they are put together without validating again. The events are equal, field by field, to
@@ -1225,8 +1247,7 @@ class _EventBuilder:
     """
 
     def __init__(self) -> None:
-        self.payloads: dict[tuple[type[ev.LearningEvent], bytes], tuple[dict[str, Any], set[str]]]
-        self.payloads = {}
+        self.payloads: dict[tuple[Any, ...], tuple[dict[str, Any], set[str]]] = {}
         self.usable: dict[type[ev.LearningEvent], bool] = {}
 
     def _usable(self, cls: type[ev.LearningEvent]) -> bool:
@@ -1256,10 +1277,18 @@ class _EventBuilder:
     ) -> ev.LearningEvent:
         """The event ``cls`` of stream ``originator_id`` at ``version`` (may raise
         ``ValidationError`` for a payload seen for the first time)."""
-        key: tuple[type[ev.LearningEvent], bytes] | None = None
-        if self._usable(cls) and not any(isinstance(v, _CONTAINERS) for v in payload.values()):
-            key = (cls, orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
-            cached = self.payloads.get(key)
+        key: tuple[Any, ...] | None = None
+        if self._usable(cls):
+            # Names, types and values: 1, 1.0 and True are equal in Python, not to pydantic.
+            given = tuple(payload.values())
+            types = tuple(map(type, given))
+            if tuple in types:
+                given = tuple(map(_typed, given))
+            key = (cls, tuple(payload), given, types)
+            try:
+                cached = self.payloads.get(key)
+            except TypeError:  # a dict or a list (a statement kept whole): validated every time
+                key = cached = None
             occurred, recorded = envelope["occurred_at"], envelope["recorded_at"]
             if (
                 cached is not None
@@ -1269,11 +1298,11 @@ class _EventBuilder:
                 and recorded.utcoffset() is not None
                 and tuple(envelope) == _ENVELOPE_FIELDS
             ):
-                values, fields_set = cached
+                validated, fields_set = cached
                 # The fields in the class's order: the envelope's, then the payload's.
                 state = {"originator_id": originator_id, "originator_version": version}
                 state.update(envelope)
-                state.update(values)
+                state.update(validated)
                 return _direct(cls, state, fields_set)
         event = cls(originator_id=originator_id, originator_version=version, **envelope, **payload)
         if key is not None:
@@ -1281,8 +1310,8 @@ class _EventBuilder:
                 self.payloads.clear()
             names = tuple(cls.model_fields)
             assert names[: len(_BASE_FIELDS)] == _BASE_FIELDS
-            values = {name: getattr(event, name) for name in names[len(_BASE_FIELDS) :]}
-            self.payloads[key] = (values, set(event.model_fields_set))
+            validated = {name: getattr(event, name) for name in names[len(_BASE_FIELDS) :]}
+            self.payloads[key] = (validated, set(event.model_fields_set))
         return event
 
 
