@@ -121,12 +121,17 @@ class EventProfile:
     @property
     def payload_fields(self) -> tuple[str, ...]:
         """The event's payload fields in declaration order."""
-        return tuple(f for f in self.event_class.model_fields if f not in ENVELOPE_FIELDS)
+        return _payload_fields(self.event_class)
 
     def activity_id(self, natural: str | None) -> str:
         """The object Activity's id, with the natural id percent-encoded when there is one."""
         base = ACTIVITY_BASE + self.activity
         return base if natural is None else f"{base}/{quote(natural, safe='')}"
+
+
+@cache
+def _payload_fields(event_class: type[ev.LearningEvent]) -> tuple[str, ...]:
+    return tuple(f for f in event_class.model_fields if f not in ENVELOPE_FIELDS)
 
 
 _P = EventProfile
