@@ -554,3 +554,20 @@ def test_example_lms_xapi_feed(tmp_path: Path) -> None:
     assert "line 4: rejected" in result.stdout
     assert "E1001: 16.75 development points" in result.stdout
     assert "E1002: 8 development points" in result.stdout
+
+
+def test_the_examples_of_docs_cli_run(workdir: Path) -> None:
+    """Every command line in docs/cli.md's example block works in the demo's folder."""
+    page = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+    found = re.search(r"```sh\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+    assert found
+    lines = found.group(1).replace("\\\n", " ").strip().splitlines()
+    assert len(lines) >= 8
+    folder = workdir / "demo-output"
+    for line in lines:
+        example = shlex.split(line)
+        assert example[0] == "learningorg"
+        result = run(*example[1:], cwd=folder)
+        assert result.returncode == 0, (line, result.stderr)
+    for written in ("teams.graphml", "de-brug.ndjson", "copy.db"):
+        assert (folder / written).stat().st_size > 0
