@@ -17,9 +17,11 @@ from typing import Any, cast
 from uuid import UUID
 
 import orjson
+from cryptography.exceptions import InvalidTag
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 
+from learningorg.domain.errors import StoreError
 from learningorg.domain.events import LearningEvent, event_class
 from learningorg.persistence.crypto import SEALED, seal, unseal
 from learningorg.persistence.keys import PersonKeys
@@ -61,6 +63,10 @@ def decode_state(
     state["originator_id"] = originator_id
     state["originator_version"] = originator_version
     return cls.model_validate(state)
+
+
+class StoredEventError(StoreError, MapperDeserialisationError):
+    """A stored event cannot be read: damaged, or written with another cipher key."""
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -109,8 +115,16 @@ class PydanticMapper(Mapper[UUID]):
                 self.person_keys,
             )
         except Exception as error:
+            hint = (
+                "; the store was written with a cipher_key: open it with the same key"
+                if not self.cipher and not stored_event.state.lstrip().startswith(b"{")
+                else "; the cipher_key differs from the one the store was written with"
+                if self.cipher and isinstance(error, ValueError | InvalidTag)
+                else ""
+            )
             msg = (
                 f"cannot read the stored event {stored_event.topic!r} of stream "
-                f"{stored_event.originator_id} version {stored_event.originator_version}: {error}"
+                f"{stored_event.originator_id} version {stored_event.originator_version}: "
+                f"{error}{hint}"
             )
-            raise MapperDeserialisationError(msg) from error
+            raise StoredEventError(msg) from error

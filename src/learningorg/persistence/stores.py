@@ -8,13 +8,21 @@
     PostgreSQL, for production. ``schema`` keeps several stores apart in one database;
     ``connect_timeout`` (default 10) bounds each wait for a connection, and so how long a command
     takes to fail with ``StoreError`` while the server is down (about ten waits).
+
+Every kind also takes ``?cipher_key=KEY`` (for PostgreSQL, ``&cipher_key=KEY``): encryption at
+rest of every event payload with eventsourcing's AES-GCM cipher, KEY being 16, 24 or 32 random bytes
+in URL-safe base64 (``learningorg.persistence.stores.new_cipher_key()``). A store written with a key
+can only be read with the same key. See docs/privacy.md.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -48,16 +56,27 @@ class StoreConfig:
     kind: Literal["memory", "sqlite", "postgresql"]
     sqlite_path: str | None = None
     postgres: PostgresParams | None = None
+    cipher_key: str | None = None
 
     @property
     def display_url(self) -> str:
-        """The URL with any password hidden, for messages and logs."""
+        """The URL with any password and cipher key hidden, for messages and logs."""
+        url = self.url
         if self.postgres and self.postgres.password:
-            return self.url.replace(f":{self.postgres.password}@", ":***@")
-        return self.url
+            url = url.replace(f":{self.postgres.password}@", ":***@")
+        if self.cipher_key:
+            url = re.sub(r"(cipher_key=)[^&]*", r"\1***", url)
+        return url
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing ``Application`` environment for this store."""
+        env = self._persistence_env()
+        if self.cipher_key:
+            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            env["CIPHER_KEY"] = self.cipher_key
+        return env
+
+    def _persistence_env(self) -> dict[str, str]:
         if self.kind == "memory":
             return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if self.kind == "sqlite":
@@ -115,17 +134,55 @@ def parse_store_url(url: str) -> StoreConfig:
             "or postgresql://user@host:port/database"
         )
         raise StoreURLError(msg)
+    cipher_key = _cipher_key(url)
+    if scheme in {"memory", "sqlite"}:
+        rest, _, query = rest.partition("?")
+        unknown = sorted(set(parse_qs(query)) - {"cipher_key"})
+        if unknown:
+            msg = (
+                f"store URL {_hide_key(url)!r} has the unknown parameter(s) "
+                f"{', '.join(unknown)}; a {scheme} store takes only cipher_key"
+            )
+            raise StoreURLError(msg)
     if scheme == "memory":
-        return StoreConfig(url=url, kind="memory")
+        return StoreConfig(url=url, kind="memory", cipher_key=cipher_key)
     if scheme == "sqlite":
-        return _parse_sqlite(url, rest)
+        return replace(_parse_sqlite(url, rest), cipher_key=cipher_key)
     if scheme in {"postgresql", "postgres"}:
-        return _parse_postgres(url)
+        return replace(_parse_postgres(url), cipher_key=cipher_key)
     msg = (
         f"store URL {url!r} has the unknown scheme {scheme!r}; use memory://, "
         "sqlite:///path/to/file.db or postgresql://user@host:port/database"
     )
     raise StoreURLError(msg)
+
+
+def new_cipher_key() -> str:
+    """A fresh 256-bit key for ``?cipher_key=``, in URL-safe base64."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _hide_key(url: str) -> str:
+    return re.sub(r"(cipher_key=)[^&]*", r"\1***", url)
+
+
+def _cipher_key(url: str) -> str | None:
+    """The ``cipher_key`` of a store URL as eventsourcing's cipher wants it (standard base64)."""
+    values = parse_qs(url.partition("?")[2], keep_blank_values=True).get("cipher_key")
+    if not values:
+        return None
+    text = values[0].strip()
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) not in (16, 24, 32):
+        msg = (
+            f"the cipher_key of store URL {_hide_key(url)!r} is not 16, 24 or 32 bytes in "
+            "URL-safe base64; make one with learningorg.persistence.stores.new_cipher_key()"
+        )
+        raise StoreURLError(msg)
+    return base64.b64encode(raw).decode()
 
 
 def _parse_sqlite(url: str, rest: str) -> StoreConfig:
