@@ -440,6 +440,11 @@ def _demo_table(
     return table
 
 
+def _one(value: float | None) -> str | None:
+    """A score with one decimal (empty when there are no data)."""
+    return None if value is None else f"{value:.1f}"
+
+
 def _print_demo(console: Console, summary: Any) -> None:
     """The demo's summary, each table with a line saying how to read it."""
     found = summary.insights
@@ -451,28 +456,31 @@ def _print_demo(console: Console, summary: Any) -> None:
         [[o.name, o.key, o.teams, o.professionals, o.events, o.late_records, o.retractions]
          for o in summary.organisations],
     ))  # fmt: skip
+    console.print()
     console.print(_demo_table(
         f"Learning capacity on {summary.as_of:%Y-%m-%d}: the NJi profile (0-100)",
         "V shared vision, U dealing with uncertainty, M personal mastery, S systems view "
         "(learning across teams).\n100 = the norm reached at a steady pace over the last year. "
         "For conversation, not appraisal.",
         ["organisation", "score", "V", "U", "M", "S"],
-        [[names.get(r["entity"], r["entity"]), r["score"], r["V"], r["U"], r["M"], r["S"]]
+        [[names.get(r["entity"], r["entity"]), *(_one(r[c]) for c in ("score", *"VUMS"))]
          for r in found.capacity],
         text_columns=1,
     ))  # fmt: skip
+    console.print()
     ranking = summary.team_ranking()
     shown = ranking[:3] + ranking[-3:] if len(ranking) > 6 else ranking
     console.print(_demo_table(
         "Teams most and least on track for SKJ re-registration",
-        "On track: at or above the pro-rata share of 60 reflection hours, 60 development "
-        "points and 3,368 work hours\nin each professional's five-year period. Capacity: the "
-        "team's score above.",
+        "On track (or met): at or above the pro-rata share of SKJ's 60 reflection hours,\n"
+        "60 development points and 3,368 work hours in five years. At risk: behind that pace.\n"
+        "Short: the period ended unfinished. Capacity: the team's score (0-100), as above.",
         ["organisation", "team", "professionals", "on track", "at risk", "short", "capacity"],
         [[names.get(r["organisation"], r["organisation"]), r["name"], r["professionals"],
-          r["on_track"], r["at_risk"], r["short"], r["score"]] for r in shown],
+          r["on_track"], r["at_risk"], r["short"], _one(r["score"])] for r in shown],
         section_after=3 if len(ranking) > 6 else None,
     ))  # fmt: skip
+    console.print()
     flagged = len(found.flagged)
     console.print(
         f"{flagged} professionals in employment are flagged: their SKJ period ends within 12 "
@@ -480,8 +488,9 @@ def _print_demo(console: Console, summary: Any) -> None:
     )
     console.print(_demo_table(
         "Brokers and silos in the last year's knowledge flow",
-        "A broker connects colleagues of different teams (high betweenness); persons are "
-        "pseudonyms.\nA silo is a team keeping less than 10% of its knowledge flow across its "
+        "A broker connects colleagues of different teams (high betweenness, 0-1); persons appear "
+        "as pseudonyms.\nCross-team share: the part of all knowledge flow that crosses a team "
+        "boundary.\nA silo is a team keeping less than 10% of its knowledge flow across its "
         "boundary.",
         ["organisation", "top broker", "team", "betweenness", "cross-team share", "silos"],
         [[names.get(org, org), b["person"], b["team"], b["betweenness"],
@@ -489,6 +498,7 @@ def _print_demo(console: Console, summary: Any) -> None:
          for org in found.flow for b in found.brokers
          if b["organisation"] == org and b["rank"] == 1],
     ))  # fmt: skip
+    console.print()
     story = found.broker
     if story is not None:
         console.print(
@@ -1141,3 +1151,54 @@ if __name__ == "__main__":
 
 # ---------------------------------------------------------------- more commands
 # New commands may be appended below; the entry point above sees them.
+
+
+# ---- erase (privacy; docs/privacy.md). Owned by the privacy work: keep this block together.
+
+
+@app.command()
+def erase(
+    person: Annotated[str, typer.Argument(help="The person's external key (employee number).")],
+    store: StoreOption = None,
+    organisation: OrganisationOption = None,
+    reason: Annotated[
+        str,
+        typer.Option("--reason", help="Why, recorded with the erasure (write no personal data)."),
+    ] = "",
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Erase without asking (needed without a terminal).")
+    ] = False,
+) -> None:
+    """Erase a person: destroy their data key and record the erasure (GDPR, cannot be undone).
+
+    Their name, email, external key, identifiers and notes become unreadable for good, and copies
+    of imported statements naming them are dropped. Counts they are part of (team and
+    organisation capacity, compliance, the knowledge-flow graph) stay as they were, under their
+    pseudonymous id. Erasing again changes nothing.
+
+    Example: learningorg erase E001 --store sqlite:///learning.db -o jeugdzorg-noord --yes
+    """
+    with _open(store) as records:
+        key = _organisation(records, organisation)
+        records.person(key, person)  # an unknown person is a usage error before any question
+        if not yes:
+            if not sys.stdin.isatty():
+                msg = (
+                    f"erasing {person!r} of {key!r} cannot be undone; pass --yes to confirm "
+                    "(no terminal to ask on)"
+                )
+                raise UsageProblem(msg)
+            typer.confirm(f"Erase {person!r} of {key!r}? This cannot be undone.", abort=True)
+        outcome = records.erase_person(key, person, reason=reason)
+    for warning in outcome.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if outcome.recorded:
+        typer.echo(
+            f"erased {person} of {key} at position {outcome.position}: their personal data "
+            "can no longer be read"
+        )
+    else:
+        typer.echo(f"{person} of {key} was already erased; nothing new was recorded")
+
+
+# ---- (end of erase)
