@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from learningorg.domain.errors import InvalidInputError
+from learningorg.persistence.crypto import forget_key
 from learningorg.persistence.database import Database
 
 #: Bytes in a data key (AES-256).
@@ -125,7 +126,9 @@ class InMemoryKeyStore(PersonKeys):
     def destroy(self, person_id: UUID) -> bool:
         with self._lock:
             self._destroyed.add(person_id)
-            return self._keys.pop(person_id, None) is not None
+            key = self._keys.pop(person_id, None)
+            forget_key(key)
+            return key is not None
 
     def destroyed(self, person_id: UUID) -> bool:
         return person_id in self._destroyed
@@ -151,7 +154,7 @@ class DatabaseKeyStore(PersonKeys):
     def _remember(self, person_id: UUID, key: str | None) -> None:
         if key is None:
             self._destroyed.add(person_id)
-            self._keys.pop(person_id, None)
+            forget_key(self._keys.pop(person_id, None))
         else:
             self._keys[person_id] = bytes.fromhex(key)
 
