@@ -608,7 +608,7 @@ class Records:
         For bulk writers such as the xAPI import: they replay the streams they write to, let the
         aggregates build the next events, and save many of them at once instead of one command
         per event. Every event goes through this store's mapper, so what is stored is exactly
-        what the commands store (upcasting, compression and encryption included). All of them
+        what the commands store (personal fields sealed, compression, encryption). All of them
         are stored, or none: when another writer appended to one of the streams first (the
         store's check of stream versions), nothing is stored and ``ConcurrencyError`` is raised;
         reload those streams and build the events again. Returns how many events were stored.

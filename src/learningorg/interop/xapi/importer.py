@@ -1303,7 +1303,7 @@ class _EventBuilder:
                 state = {"originator_id": originator_id, "originator_version": version}
                 state.update(envelope)
                 state.update(validated)
-                return _direct(cls, state, fields_set)
+                return _direct(cls, state, fields_set.copy())
         event = cls(originator_id=originator_id, originator_version=version, **envelope, **payload)
         if key is not None:
             if len(self.payloads) >= _MAX_PAYLOADS:
