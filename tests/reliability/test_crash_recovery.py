@@ -1,9 +1,10 @@
 """Crashes: an import or a view update killed with SIGKILL at random moments, then run again.
 
-A subprocess imports a few thousand xAPI statements (NDJSON) into a SQLite store and is killed
-at random moments, several times; then the import runs to the end. Every statement must then be
-stored exactly once (the same events as one uninterrupted import), importing again must store
-nothing, and the capacity view, updated between the crashes, must equal a rebuild. Likewise a
+A subprocess imports a few thousand xAPI statements (NDJSON) into a SQLite file or a PostgreSQL
+schema and is killed at random moments, several times; then the import runs to the end. Every
+statement must then be stored exactly once (the same events as one uninterrupted import),
+importing again must store nothing, and the capacity view, updated between the crashes, must
+equal a rebuild. Likewise a
 view update killed midway leaves the view exactly as it was after its last whole batch, and
 resuming gives the same view as a rebuild.
 """
@@ -122,11 +123,11 @@ def _view_records(view: CapacityFactsView, known_at: int | None = None) -> list[
 
 
 def test_import_killed_at_random_moments_stores_every_statement_once(
-    tmp_path: Path, ndjson: Path, reference: dict[str, Any]
+    shared_store_url: str, ndjson: Path, reference: dict[str, Any]
 ) -> None:
     """4 SIGKILLs during the import, then a full run: the same events as one clean import."""
     rng = random.Random(SEED)
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+    url = shared_store_url
     with LearningRecords(url) as records:
         records.register_organisation(ORG)
     exits, positions = [], []
