@@ -4,9 +4,8 @@ A subprocess imports a few thousand xAPI statements (NDJSON) into a SQLite file 
 schema and is killed at random moments, several times; then the import runs to the end. Every
 statement must then be stored exactly once (the same events as one uninterrupted import),
 importing again must store nothing, and the capacity view, updated between the crashes, must
-equal a rebuild. Likewise a
-view update killed midway leaves the view exactly as it was after its last whole batch, and
-resuming gives the same view as a rebuild.
+equal a rebuild. Likewise a view update killed midway leaves the view exactly as it was after
+its last whole batch, and resuming gives the same view as a rebuild.
 """
 
 from __future__ import annotations
