@@ -23,6 +23,7 @@ from learningorg.domain import events as ev
 from learningorg.domain.errors import InvalidInputError, UnknownPersonError
 from learningorg.interop.xapi import profile as pf
 from learningorg.persistence.crypto import ERASED, SEALED
+from learningorg.persistence.keys import DatabaseKeyStore
 from learningorg.persistence.stores import parse_store_url
 from learningorg.projections.knowledge_flow.exports import write_graphml
 
@@ -411,3 +412,25 @@ def test_old_store_with_clear_personal_data_reads_and_warns_on_erasure(tmp_path:
         assert any("in clear" in warning for warning in outcome.warnings)
         # New events of other persons are sealed from now on.
         assert records.person(organisation, key).erased
+
+
+def test_another_open_instance_forgets_the_key(store_url: str) -> None:
+    """An instance that read the key before another one erased the person reads it as erased."""
+    if parse_store_url(store_url).kind == "memory":
+        pytest.skip("an in-memory store cannot be opened twice")
+    with LearningRecords(store_url) as writer, LearningRecords(store_url) as reader:
+        build_history(writer)
+        keys = reader.person_keys
+        assert isinstance(keys, DatabaseKeyStore)
+        keys.refresh_seconds = 0  # look for destroyed keys on every read
+        first = reader.stream(ORG, "person", ERASED_PERSON["key"])[0]
+        assert isinstance(first, ev.PersonRegistered)
+        assert first.name == ERASED_PERSON["name"]
+        writer.erase_person(ORG, ERASED_PERSON["key"])
+        again = reader.stream(ORG, "person", ERASED_PERSON["key"])[0]
+        assert isinstance(again, ev.PersonRegistered)
+        assert again.name == ERASED
+        assert reader.person(ORG, ERASED_PERSON["key"]).erased
+        kept = reader.stream(ORG, "person", KEPT_PERSON["key"])[0]
+        assert isinstance(kept, ev.PersonRegistered)
+        assert kept.name == KEPT_PERSON["name"]

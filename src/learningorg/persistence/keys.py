@@ -17,16 +17,18 @@ Two implementations come with the library:
     Keys in a dict of this process: for tests, or a store whose keys must not touch the disk.
 
 Keys are cached in the process that reads them. An instance that destroys a key forgets it at
-once; another process that has read the key before keeps it until it is reopened.
+once; another instance or process that has read the key before forgets it within
+``refresh_seconds`` (one second by default), when it next asks for a key.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from learningorg.domain.errors import InvalidInputError
@@ -137,13 +139,23 @@ class InMemoryKeyStore(PersonKeys):
 class DatabaseKeyStore(PersonKeys):
     """Data keys in the table ``learningorg_person_keys`` of the store's database."""
 
-    def __init__(self, database: Database, generate: Callable[[], bytes] = new_data_key) -> None:
+    def __init__(
+        self,
+        database: Database,
+        generate: Callable[[], bytes] = new_data_key,
+        *,
+        refresh_seconds: float = 1.0,
+    ) -> None:
         self.database = database
         self.table = database.table("learningorg_person_keys")
+        #: How often (at most) to look for keys other processes destroyed since.
+        self.refresh_seconds = refresh_seconds
         self._generate = generate
         self._keys: dict[UUID, bytes] = {}
         self._destroyed: set[UUID] = set()
         self._loaded = False
+        self._checked_at = time.monotonic()
+        self._since: str | None = None
         self._lock = threading.RLock()
         with database.transaction() as cursor:
             cursor.execute(
@@ -179,6 +191,7 @@ class DatabaseKeyStore(PersonKeys):
         return True
 
     def key_for_writing(self, person_id: UUID) -> bytes:
+        self._refresh()
         with self._lock:
             key = self._keys.get(person_id)
             if key is not None:
@@ -197,7 +210,29 @@ class DatabaseKeyStore(PersonKeys):
                 raise PersonErasedError(_erased_message(person_id))
             return self._keys[person_id]
 
+    def _refresh(self) -> None:
+        """Forget keys that another process destroyed (checked every ``refresh_seconds``)."""
+        now = time.monotonic()
+        if now - self._checked_at < self.refresh_seconds:
+            return
+        with self._lock:
+            self._checked_at = now
+            since = self._since
+            # A margin for the clocks of other processes writing the tombstones.
+            self._since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+            sql = f"SELECT person_id FROM {self.table} WHERE destroyed_at IS NOT NULL"
+            params: tuple[str, ...] = ()
+            if since is not None:
+                sql += " AND destroyed_at >= ?"
+                params = (since,)
+            with self.database.transaction() as cursor:
+                cursor.execute(self.database.sql(sql), params)
+                rows = cursor.fetchall()
+            for (person_id,) in rows:
+                self._remember(UUID(person_id), None)
+
     def key_for_reading(self, person_id: UUID) -> bytes | None:
+        self._refresh()
         key = self._keys.get(person_id)
         if key is not None or person_id in self._destroyed:
             return key
