@@ -58,10 +58,11 @@ from learningorg.domain.errors import (
     UnknownTeamError,
 )
 from learningorg.domain.ids import derive_id
-from learningorg.persistence.crypto import ERASED, SEALED_FIELDS
+from learningorg.persistence.crypto import ERASED
 from learningorg.persistence.database import Database, load_or_create_secret, open_database
 from learningorg.persistence.keys import DatabaseKeyStore, PersonKeys, erasure_hooks
 from learningorg.persistence.mapper import PydanticMapper
+from learningorg.persistence.rewrite import clear_personal_fields, rewrite_states
 from learningorg.persistence.stores import (
     APPLICATION_NAME,
     StoreConfig,
@@ -1458,8 +1459,8 @@ class Records:
         them. Their pseudonymous stream id stays, so every count they are part of (a team's
         intervision with six participants, capacity, compliance, the knowledge-flow graph)
         stays as it was. Erasing again records nothing (``recorded`` is False) and destroys
-        whatever is left. ``warnings`` says when events stored before per-person encryption
-        still hold personal data in clear (see docs/privacy.md).
+        whatever is left. Events that an older release stored with personal fields in clear have
+        those fields overwritten in place (see docs/privacy.md).
         """
         self._require_organisation(organisation)
         aggregate = self._require_person(organisation, person)
@@ -1478,48 +1479,31 @@ class Records:
         self.person_keys.destroy(stream_id)
         for hook in erasure_hooks().values():
             hook(self.database, organisation, stream_id)
+        self._erase_clear_fields(stream_id)
         self.database.scrub([self.database.table("learningorg_person_keys")])
         with self._lock:
             self._evict(stream_id)
             for name, owner in list(self._identifier_index.items()):
                 if owner == stream_id:
                     del self._identifier_index[name]
-        clear = self._clear_personal_events(stream_id)
-        if clear:
-            warning = (
-                f"{clear} event(s) of this person were stored before personal data was "
-                "encrypted and still hold it in clear; see docs/privacy.md"
-            )
-            outcome = Recorded(
-                outcome.stream_id,
-                outcome.event_id,
-                outcome.position,
-                outcome.recorded,
-                (*outcome.warnings, warning),
-            )
         return outcome
 
     def is_erased(self, organisation: str, person: str) -> bool:
         """Whether the person was erased (their data key destroyed)."""
         return self.person_keys.destroyed(self.person_id(organisation, _key(person, "person key")))
 
-    def _clear_personal_events(self, stream_id: UUID) -> int:
-        """How many stored events of the stream hold personal fields in clear (older stores)."""
-        mapper = self.mapper
-        count = 0
+    def _erase_clear_fields(self, stream_id: UUID) -> int:
+        """Overwrite personal fields that older releases stored in clear; returns how many events.
+
+        Destroying the key cannot reach them, so they are erased in place: each event keeps
+        everything else and reads as a sealed one does after erasure (persistence.rewrite).
+        """
+        updates = []
         for stored in self._app.recorder.select_events(stream_id):
-            names = SEALED_FIELDS.get(stored.topic)
-            if not names:
-                continue
-            data = stored.state
-            if mapper.cipher:
-                data = mapper.cipher.decrypt(data)
-            if mapper.compressor:
-                data = mapper.compressor.decompress(data)
-            state = orjson.loads(data)
-            if any(state.get(name) not in (None, "", ERASED) for name in names):
-                count += 1
-        return count
+            state = clear_personal_fields(self.mapper, stored)
+            if state is not None:
+                updates.append((stream_id, stored.originator_version, state))
+        return rewrite_states(self._app.recorder, updates)
 
     # ------------------------------------------------------------------ (end of erasure)
 

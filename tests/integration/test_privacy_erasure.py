@@ -385,33 +385,43 @@ def test_imported_person_events_are_sealed(store_url: str) -> None:
         assert f"quaak{n:02d}@example.org".encode() not in events_only
 
 
-def test_old_store_with_clear_personal_data_reads_and_warns_on_erasure(tmp_path: Path) -> None:
-    """A store written before sealing reads as before; erasing there says what stays in clear."""
+def test_old_store_with_clear_personal_data_is_erased_in_place(tmp_path: Path) -> None:
+    """A store written before sealing reads as before; erasing there overwrites the clear fields."""
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "store-v1.sqlite"
     if not fixture.is_file():
         pytest.skip(f"the schema-evolution fixture {fixture} is not there")
     copy = tmp_path / "old.sqlite"
     shutil.copyfile(fixture, copy)
-    with LearningRecords(f"sqlite:///{copy}") as records:
-        found = None
-        for organisation in records.organisations():
-            for entry in records.events(
-                organisation=organisation, topics=[ev.PersonRegistered.TOPIC]
-            ):
-                event = entry.event
-                assert isinstance(event, ev.PersonRegistered)
-                if event.name and not records.is_erased(organisation, event.key):
-                    found = (organisation, event.key, event.name)
-                    break
-            if found:
+    url = f"sqlite:///{copy}"
+    records = LearningRecords(url)
+    found = None
+    for organisation in records.organisations():
+        topics = [ev.PersonRegistered.TOPIC]
+        for entry in records.events(organisation=organisation, topics=topics):
+            event = entry.event
+            assert isinstance(event, ev.PersonRegistered)
+            if event.name and event.email and not records.is_erased(organisation, event.key):
+                found = (organisation, event.key, event.name, event.email)
                 break
-        assert found is not None, "the fixture registers a person with a name"
-        organisation, key, _name = found
-        outcome = records.erase_person(organisation, key)
-        assert outcome.recorded
-        assert any("in clear" in warning for warning in outcome.warnings)
-        # New events of other persons are sealed from now on.
-        assert records.person(organisation, key).erased
+        if found:
+            break
+    assert found is not None, "the fixture registers a person with a name and email"
+    organisation, key, name, email = found
+    before = records.stream(organisation, "person", key)
+    fragment = orjson.dumps({"key": key, "name": name, "email": email})[1:-1]
+    assert fragment in copy.read_bytes(), "stored in clear by the old release"
+    outcome = records.erase_person(organisation, key)
+    assert outcome.recorded
+    after = records.stream(organisation, "person", key)
+    assert [e.event_id for e in after[:-1]] == [e.event_id for e in before]
+    registered = after[0]
+    assert isinstance(registered, ev.PersonRegistered)
+    assert (registered.name, registered.email, registered.key) == (ERASED, ERASED, ERASED)
+    raw = raw_dump(records, url)
+    # Names repeat across the fixture's organisations: look for this person's own fragment.
+    fragment = orjson.dumps({"key": key, "name": name, "email": email})[1:-1]
+    assert fragment not in raw
+    assert orjson.dumps(email) not in raw
 
 
 def test_another_open_instance_forgets_the_key(store_url: str) -> None:
@@ -434,3 +444,26 @@ def test_another_open_instance_forgets_the_key(store_url: str) -> None:
         kept = reader.stream(ORG, "person", KEPT_PERSON["key"])[0]
         assert isinstance(kept, ev.PersonRegistered)
         assert kept.name == KEPT_PERSON["name"]
+
+
+def test_fields_an_older_release_left_in_clear_are_erased_on_every_store(store_url: str) -> None:
+    """Events written without sealing (as before per-person keys) are erased in place too."""
+    records = LearningRecords(store_url)
+    records.register_organisation(ORG)
+    keys = records.mapper.person_keys
+    records.mapper.person_keys = None  # write as a release without per-person keys did
+    records.register_person(
+        ORG, ERASED_PERSON["key"], name=ERASED_PERSON["name"], email=ERASED_PERSON["email"]
+    )
+    records.log_reflection(ORG, ERASED_PERSON["key"], minutes=20, note=ERASED_PERSON["note"])
+    records.mapper.person_keys = keys
+    records.log_reflection(ORG, ERASED_PERSON["key"], minutes=20, note="sealed " + "x" * 8)
+    assert ERASED_PERSON["email"].encode() in event_table_dump(records, store_url)
+    records.erase_person(ORG, ERASED_PERSON["key"])
+    stream = records.stream(ORG, "person", ERASED_PERSON["key"])
+    notes = [e.note for e in stream if isinstance(e, ev.ReflectionLogged)]
+    assert notes == [ERASED, ERASED]
+    raw = raw_dump(records, store_url)
+    for needle in needles(ERASED_PERSON):
+        assert needle not in raw, needle
+    records.close()
