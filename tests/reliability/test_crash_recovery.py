@@ -129,18 +129,19 @@ def test_import_killed_at_random_moments_stores_every_statement_once(
     url = shared_store_url
     with LearningRecords(url) as records:
         records.register_organisation(ORG)
-    exits, positions = [], []
+    exits, counts = [], []
     for _ in range(KILLS):
         delay = rng.uniform(0.1, 0.3) * reference["seconds"]  # each run gets a bit further
         exits.append(_run_and_kill(("import", url, ORG, str(ndjson), str(BATCH)), delay))
         with LearningRecords(url) as records:
-            positions.append(records.max_position())
+            counts.append(sum(1 for _ in records.notifications()))  # positions may have gaps
             # The view follows the partial imports, as queries between crashes would make it.
             view = CapacityFactsView(records, workers=1)
             view.catch_up()
             view.close()
     assert -signal.SIGKILL in exits, f"no kill landed during an import: {exits}"
-    assert any(0 < p < sum(reference["events"].values()) for p in positions), positions
+    # Some crash left a partial import: more than the organisation, less than everything.
+    assert any(1 < n < sum(reference["events"].values()) for n in counts), counts
 
     report = finish_worker(start_worker("import", url, ORG, str(ndjson), str(BATCH)), timeout=300)
     assert report["rejected"] == 0
