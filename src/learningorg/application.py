@@ -231,7 +231,11 @@ class Records:
                 self.secret = load_or_create_secret(self.database)
                 self._app = _EventApplication(env=self.config.eventsourcing_env())
                 # Per-person data keys (privacy, docs/privacy.md): the store's own table by default.
-                self.person_keys = keys if keys is not None else DatabaseKeyStore(self.database)
+                self.person_keys = (
+                    keys
+                    if keys is not None
+                    else DatabaseKeyStore(self.database, wrap_key=self.config.wrap_key)
+                )
                 self.mapper.person_keys = self.person_keys
         except LearningOrgError:
             self.database.close()

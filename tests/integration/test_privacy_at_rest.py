@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +10,8 @@ from tests.integration.test_privacy_erasure import event_table_dump
 
 from learningorg import LearningRecords
 from learningorg.domain.errors import StoreError, StoreURLError
+from learningorg.persistence.database import SqliteDatabase
+from learningorg.persistence.keys import DatabaseKeyStore
 from learningorg.persistence.stores import new_cipher_key, parse_store_url
 
 ORG = "jeugdzorg-noord"
@@ -87,3 +90,40 @@ def test_sqlite_and_memory_urls_take_only_the_cipher_key(sqlite_url: str) -> Non
     assert parse_store_url(with_key(sqlite_url, new_cipher_key())).sqlite_path == (
         parse_store_url(sqlite_url).sqlite_path
     )
+
+
+def key_table(url: str) -> bytes:
+    """Every value of the key table of a SQLite store."""
+    path = parse_store_url(url).sqlite_path
+    assert path is not None
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT * FROM learningorg_person_keys").fetchall()
+    connection.close()
+    return b"\n".join(str(value).encode() for row in rows for value in row)
+
+
+def test_a_cipher_key_also_wraps_the_person_keys(sqlite_url: str) -> None:
+    """With a cipher key the key table holds no data key in clear; without one it does."""
+    wrapped_url = with_key(sqlite_url, new_cipher_key())
+    plain_url = sqlite_url.replace("store.db", "plain.db")
+    for url in (wrapped_url, plain_url):
+        with LearningRecords(url) as records:
+            record(records)
+            data_key = records.person_keys.key_for_reading(records.person_id(ORG, "E1"))
+            assert data_key is not None
+        with LearningRecords(url) as again:
+            assert again.person(ORG, "E1").name == "Sanne"
+        stored = key_table(url)
+        assert (data_key.hex().encode() in stored) is (url == plain_url)
+    # The wrapped keys open with the store's cipher key only.
+    path = parse_store_url(wrapped_url).sqlite_path
+    assert path is not None
+    with LearningRecords(wrapped_url) as records:
+        person = records.person_id(ORG, "E1")
+    for wrap_key, message in ((None, "open the store with its"), (b"k" * 32, "does not open")):
+        database = SqliteDatabase(path)
+        try:
+            with pytest.raises(StoreError, match=message):
+                DatabaseKeyStore(database, wrap_key=wrap_key).key_for_reading(person)
+        finally:
+            database.close()

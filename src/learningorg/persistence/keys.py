@@ -9,7 +9,8 @@ Two implementations come with the library:
 
 ``DatabaseKeyStore``
     The default: a table ``learningorg_person_keys`` in the store's own database (SQLite file,
-    PostgreSQL schema, or the private in-memory database of ``memory://``). Destroying a key
+    PostgreSQL schema, or the private in-memory database of ``memory://``). When the store has a
+    ``cipher_key``, the data keys are stored wrapped (AES-GCM) with it. Destroying a key
     overwrites it with NULL and keeps a tombstone row (the pseudonymous stream id and when), so
     the store knows the person was erased and never issues a new key for them. SQLite deletes
     securely (``PRAGMA secure_delete``), so the key's bytes do not linger in free pages.
@@ -23,6 +24,7 @@ once; another instance or process that has read the key before forgets it within
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 import time
@@ -31,7 +33,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from learningorg.domain.errors import InvalidInputError
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from learningorg.domain.errors import InvalidInputError, StoreError
 from learningorg.persistence.crypto import forget_key
 from learningorg.persistence.database import Database
 
@@ -145,9 +150,12 @@ class DatabaseKeyStore(PersonKeys):
         generate: Callable[[], bytes] = new_data_key,
         *,
         refresh_seconds: float = 1.0,
+        wrap_key: bytes | None = None,
     ) -> None:
         self.database = database
         self.table = database.table("learningorg_person_keys")
+        # With a wrapping key (the store's cipher key), data keys are stored encrypted with it.
+        self._wrap = None if wrap_key is None else AESGCM(wrap_key)
         #: How often (at most) to look for keys other processes destroyed since.
         self.refresh_seconds = refresh_seconds
         self._generate = generate
@@ -163,12 +171,39 @@ class DatabaseKeyStore(PersonKeys):
                 "data_key TEXT, created_at TEXT NOT NULL, destroyed_at TEXT)"
             )
 
+    def _stored(self, person_id: UUID, key: bytes) -> str:
+        """A data key as the table keeps it: hex, or wrapped (``w1:`` and base64)."""
+        if self._wrap is None:
+            return key.hex()
+        nonce = os.urandom(12)
+        sealed = self._wrap.encrypt(nonce, key, person_id.bytes)
+        return "w1:" + base64.b64encode(nonce + sealed).decode()
+
+    def _unwrap(self, person_id: UUID, text: str) -> bytes:
+        if not text.startswith("w1:"):
+            return bytes.fromhex(text)
+        if self._wrap is None:
+            msg = (
+                f"the data key of person {person_id} is wrapped with the store's cipher key; "
+                "open the store with its ?cipher_key="
+            )
+            raise StoreError(msg)
+        raw = base64.b64decode(text[3:])
+        try:
+            return self._wrap.decrypt(raw[:12], raw[12:], person_id.bytes)
+        except InvalidTag:
+            msg = (
+                f"the data key of person {person_id} does not open with this cipher key; open "
+                "the store with the key it was written with"
+            )
+            raise StoreError(msg) from None
+
     def _remember(self, person_id: UUID, key: str | None) -> None:
         if key is None:
             self._destroyed.add(person_id)
             forget_key(self._keys.pop(person_id, None))
         else:
-            self._keys[person_id] = bytes.fromhex(key)
+            self._keys[person_id] = self._unwrap(person_id, key)
 
     def _load_all(self) -> None:
         """Read every key at once: a replay needs most of them, one query beats thousands."""
@@ -204,7 +239,8 @@ class DatabaseKeyStore(PersonKeys):
                 now = datetime.now(UTC).isoformat()
                 with self.database.transaction() as cursor:
                     # Another process may have created it first: then its key wins.
-                    cursor.execute(insert, (str(person_id), self._generate().hex(), now))
+                    stored = self._stored(person_id, self._generate())
+                    cursor.execute(insert, (str(person_id), stored, now))
                 self._fetch(person_id)
             if person_id in self._destroyed:
                 raise PersonErasedError(_erased_message(person_id))

@@ -59,6 +59,11 @@ class StoreConfig:
     cipher_key: str | None = None
 
     @property
+    def wrap_key(self) -> bytes | None:
+        """The cipher key's bytes, which also wrap the per-person data keys (None: no key)."""
+        return None if self.cipher_key is None else base64.b64decode(self.cipher_key)
+
+    @property
     def display_url(self) -> str:
         """The URL with any password and cipher key hidden, for messages and logs."""
         url = self.url
