@@ -69,6 +69,8 @@ def test_the_story_is_in_the_numbers(small_demo: Demo) -> None:
     kompas = numbers["flow"]["kompas-jeugdhulp"]["teams"]
     assert kompas[0]["team"] == "GH"
     assert len(numbers["series"]) == 4 * 7
+    assert {row["organisation"] for row in numbers["team_series"]} == {"jeugdzorg-noord"}
+    assert len(numbers["team_series"]) == 4 * 7
 
 
 def test_files_are_written_and_readable(small_demo: Demo) -> None:

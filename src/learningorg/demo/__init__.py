@@ -158,7 +158,8 @@ def _insights(records: LearningRecords, plan: Plan, summary: Summary, report: Pr
     organisations = [o.key for o in summary.organisations]
     names = ordinal_pseudonyms(records)
     report("analyse", 0, ANALYSIS_STEPS)
-    found = capacity_insights(records, organisations, [code for code, _ in TEAMS], END)
+    teams = [code for code, _ in TEAMS]
+    found = capacity_insights(records, organisations, teams, END, plan.organisations[0].key)
     report("analyse", 1, ANALYSIS_STEPS)
     compliance_insights(found, records, organisations, END, names)
     report("analyse", 2, ANALYSIS_STEPS)
@@ -207,6 +208,12 @@ def _write_files(summary: Summary, folder: Path, history: Any, xapi: Path) -> No
             series, x="as_of", title="Learning capacity per organisation, quarter by quarter"
         )
     )
+    if found.team_series:
+        teams = pd.DataFrame(found.team_series, columns=capacity_columns(found.team_series))
+        first = found.team_series[0]["organisation"]
+        summary.images["capacity-teams"] = figure_png(
+            plot_series(teams, x="as_of", title=f"Learning capacity of the teams of {first}")
+        )
     summary.images.update(found.images)
     summary.images["activity"] = figure_png(plot_monthly_activity(history))
     report = folder / "report.html"

@@ -63,6 +63,7 @@ class Insights:
     capacity: list[dict[str, Any]] = field(default_factory=list)
     team_capacity: list[dict[str, Any]] = field(default_factory=list)
     series: list[dict[str, Any]] = field(default_factory=list)
+    team_series: list[dict[str, Any]] = field(default_factory=list)
     compliance: dict[str, dict[str, int]] = field(default_factory=dict)
     team_compliance: list[dict[str, Any]] = field(default_factory=list)
     flagged: list[dict[str, Any]] = field(default_factory=list)
@@ -75,9 +76,14 @@ class Insights:
 
 
 def capacity_insights(
-    records: LearningRecords, organisations: list[str], teams: list[str], as_of: datetime
+    records: LearningRecords,
+    organisations: list[str],
+    teams: list[str],
+    as_of: datetime,
+    focus: str,
 ) -> Insights:
-    """Capacity at ``as_of`` per organisation and team, and quarterly per organisation."""
+    """Capacity at ``as_of`` per organisation and team; quarterly per organisation and per team
+    of the organisation ``focus`` (the broker's)."""
     found = Insights()
     found.capacity = capacity_rows(
         records.capacity(org, "organisation", as_of=as_of) for org in organisations
@@ -91,6 +97,11 @@ def capacity_insights(
             org, "organisation", start=start, end=as_of, every=SERIES_EVERY
         )
         found.series.extend(capacity_rows(series.points))
+    for team in teams:
+        series = records.capacity_series(
+            focus, "team", team, start=start, end=as_of, every=SERIES_EVERY
+        )
+        found.team_series.extend(capacity_rows(series.points))
     return found
 
 

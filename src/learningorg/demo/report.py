@@ -74,6 +74,7 @@ class Summary:
             "capacity": found.capacity,
             "team_capacity": found.team_capacity,
             "series": found.series,
+            "team_series": found.team_series,
             "compliance": found.compliance,
             "team_compliance": found.team_compliance,
             "flagged": found.flagged,
@@ -330,6 +331,9 @@ def _flow_section(summary: Summary) -> list[str]:
                 ],
             ),
         ]
+        if "capacity-teams" in summary.images:
+            parts.append(_image("capacity-teams", summary.images["capacity-teams"],
+                                f"capacity of the teams of {story.organisation}"))  # fmt: skip
         for name in ("broker-before", "broker-after"):
             if name in summary.images:
                 parts.append(_image(name, summary.images[name], name.replace("-", " ")))
