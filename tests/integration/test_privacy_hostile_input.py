@@ -94,6 +94,9 @@ def test_statements_within_the_bounds_pass() -> None:
     assert statement_problems(nested(MAX_DEPTH - 1)) == []
     assert statement_problems(statement(1, actor=group(MAX_GROUP_MEMBERS))) == []
     assert statement_problems(nested(MAX_DEPTH + 1))[0].rule == "limits.too-deep"
+    # Python objects JSON cannot encode as given are walked, not crashed on.
+    assert statement_problems({1: {2: [3, 2**80]}, "member": []}) == []
+    assert statement_problems({1: nested(MAX_DEPTH + 1)})[0].rule == "limits.too-deep"
 
 
 @settings(max_examples=25, deadline=None)
