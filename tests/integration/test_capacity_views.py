@@ -113,6 +113,31 @@ def test_a_query_right_after_a_save_sees_it(records: LearningRecords) -> None:
     assert capacity(records, ORG, "person", "E1", as_of=AS_OF).subscores["P1"].value == 100.0
 
 
+def test_the_flow_subscores_see_a_save_right_after_a_query(records: LearningRecords) -> None:
+    """G5 and O4 read the knowledge-flow graph of a history kept between queries; a save
+    makes the next query read it again.
+
+    Advice from E3 (team B) to E1 (team A) at AS_OF: all of A's flow crosses its boundary
+    (share 1, one partner team), so G5 = 100 (1/2 sat(1, 0.25) + 1/2 sat(1, 3)) = 100 (1/2 + 1/6)
+    = 66.67; then advice from E2 to E1 inside A (weight 1 each): share 1/2, G5 is still
+    100 (1/2 + 1/6) = 66.67 but O4's cross-team share drops from 1 to 1/2.
+    """
+    setup(records)
+    assert capacity(records, ORG, "team", "A", as_of=AS_OF).subscores["G5"].value is None
+    records.seek_advice(ORG, "E1", from_person="E3", occurred_at=AS_OF)
+    g5 = capacity(records, ORG, "team", "A", as_of=AS_OF).subscores["G5"]
+    assert g5.value == pytest.approx(200 / 3)
+    assert g5.numerator == pytest.approx(1.0)
+    o4 = capacity(records, ORG, "organisation", as_of=AS_OF).subscores["O4"]
+    assert o4.details["cross_team_share"] == pytest.approx(1.0)
+    records.seek_advice(ORG, "E1", from_person="E2", occurred_at=AS_OF)
+    assert capacity(records, ORG, "team", "A", as_of=AS_OF).subscores["G5"].numerator == (
+        pytest.approx(0.5)
+    )
+    o4 = capacity(records, ORG, "organisation", as_of=AS_OF).subscores["O4"]
+    assert o4.details["cross_team_share"] == pytest.approx(0.5)
+
+
 def test_the_view_agrees_with_the_live_projection(records: LearningRecords) -> None:
     """Every level from the view equals ``capacity_profile`` over the loaded history."""
     play_every_kind(records)
