@@ -120,6 +120,12 @@ def _spec(cls: type[ev.LearningEvent], fields: tuple[str, ...]) -> _Spec:
 _SPECS: dict[str, _Spec] = {cls.TOPIC: _spec(cls, fields) for cls, fields in FACT_FIELDS.items()}
 _BY_KIND: dict[str, _Spec] = {spec.kind: spec for spec in _SPECS.values()}
 
+#: Per topic, what the replay loop needs, as a plain tuple: (class_version, person stream, kind,
+#: getter of the stored values).
+_FAST: dict[str, tuple[int, bool, str, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {
+    topic: (spec.version, spec.person_stream, spec.kind, spec.get) for topic, spec in _SPECS.items()
+}
+
 #: Topics of the events that make facts (the rest is skipped by the views).
 FACT_TOPICS: tuple[str, ...] = tuple(_SPECS)
 
@@ -223,17 +229,19 @@ class SegmentBuilder:
         """Read one page of stored events."""
         if not page:
             return
-        specs, loads, dumps, decode = _SPECS, orjson.loads, orjson.dumps, self.decode
+        fast, loads, dumps, decode = _FAST, orjson.loads, orjson.dumps, self.decode
         personal, shared = self._personal, self._shared
         with paused_gc():
             for position, stream, topic, state in page:
-                spec = specs.get(topic)
-                if spec is None:
+                found = fast.get(topic)
+                if found is None:
                     continue
+                version, person_stream, kind, get = found
                 loaded = loads(state if decode is None else decode(state))
-                if loaded.get("class_version", 1) != spec.version:
+                if loaded.get("class_version", 1) != version:
+                    spec = _SPECS[topic]
                     spec.cls.upcast(loaded, int(loaded.get("class_version", 1)))
-                groups = personal if spec.person_stream else shared
+                groups = personal if person_stream else shared
                 group = groups.get(stream)
                 if group is None:
                     group = groups[stream] = [loaded["organisation"], position, 0, bytearray()]
@@ -241,7 +249,7 @@ class SegmentBuilder:
                 # Appended to one buffer per stream: orjson's result for a small value keeps
                 # a few kilobytes of capacity, so holding each one would cost memory and time.
                 buffer = group[3]
-                buffer += dumps((position, spec.kind, spec.get(loaded)))
+                buffer += dumps((position, kind, get(loaded)))
                 buffer += b","
         self.count += len(page)
         self.last = page[-1][0]
