@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: The version of the formulas and their defaults; it changes whenever either changes.
-MODEL_VERSION = "2026.1"
+MODEL_VERSION = "2026.2"
 
 Level = Literal["person", "team", "organisation"]
 Element = Literal["V", "U", "M", "S"]
