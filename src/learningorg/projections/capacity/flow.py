@@ -33,7 +33,7 @@ from learningorg.projections.capacity.index import (
 )
 from learningorg.projections.capacity.result import SubScore
 from learningorg.projections.capacity.scoring import FlowScores, Scorer, sat, weighted_terms
-from learningorg.projections.history import History, KnownAt, load_history
+from learningorg.projections.history import History, KnownAt
 from learningorg.projections.knowledge_flow import (
     Brokerage,
     betweenness_gini,
@@ -47,25 +47,32 @@ from learningorg.projections.knowledge_flow import (
     internal_reciprocity,
     partner_teams,
 )
+from learningorg.projections.knowledge_flow.graph import FlowHistory
+from learningorg.projections.knowledge_flow.source import StoredHistory
 
 _FLOW_KINDS = (K_SHARED, K_ADVICE, K_INTERVISION, K_CONSULTATION, K_ACTIVITY)
 
-#: Histories kept per store for the flow sub-scores (organisation, known_at): reading one from a
-#: store took about 250 ms on the demo, building its graph about 10 ms.
+#: Structures kept per store for the flow sub-scores (organisation, known_at): the teams,
+#: membership, persons and practices of a ``StoredHistory`` (bounded by persons and teams, not
+#: events; the flow events are streamed from the store for each graph).
 HISTORY_CACHE_SIZE = 8
 _HistoryKey = tuple[str, KnownAt]
-_histories: weakref.WeakKeyDictionary[Records, OrderedDict[_HistoryKey, tuple[int, History]]] = (
+_Kept = tuple[int, tuple[int, History]]
+_histories: weakref.WeakKeyDictionary[Records, OrderedDict[_HistoryKey, _Kept]] = (
     weakref.WeakKeyDictionary()
 )
 _histories_lock = threading.Lock()
 
 
-def cached_history(records: Records, organisation: str, known_at: KnownAt) -> History:
-    """``load_history(records, organisation, known_at)``, reused while nothing new is stored.
+def cached_history(records: Records, organisation: str, known_at: KnownAt) -> StoredHistory:
+    """``StoredHistory.read(records, organisation, known_at)``, its structure reused while
+    nothing new is stored.
 
-    A history is kept per store, organisation and ``known_at`` with the store's last position
-    when it was read; it is read again as soon as that position moved (a save, an import, a
-    retraction), so a query never sees less than was stored before it began.
+    The structure is kept per store, organisation and ``known_at`` with the store's last
+    position when it was read; it is read again as soon as that position moved (a save, an
+    import, a retraction), so a query never sees less than was stored before it began. Only the
+    structure is kept (never the events, and never the store itself, so the store can be
+    collected).
     """
     position = records.max_position()
     key = (organisation, known_at)
@@ -74,10 +81,10 @@ def cached_history(records: Records, organisation: str, known_at: KnownAt) -> Hi
         found = kept.get(key)
         if found is not None and found[0] == position:
             kept.move_to_end(key)
-            return found[1]
-    history = load_history(records, organisation, known_at)
+            return StoredHistory(records, organisation, known_at, reuse=found[1])
+    history = StoredHistory.read(records, organisation, known_at)
     with _histories_lock:
-        kept[key] = (position, history)
+        kept[key] = (position, (history.position, history.structure))
         kept.move_to_end(key)
         while len(kept) > HISTORY_CACHE_SIZE:
             kept.popitem(last=False)
@@ -113,14 +120,14 @@ class _Measures:
 class GraphFlowScores(FlowScores):
     """G5, G6, O4 and O5 from the knowledge-flow person graph at each moment."""
 
-    def __init__(self, scorer: Scorer, history: Callable[[], History]) -> None:
+    def __init__(self, scorer: Scorer, history: Callable[[], FlowHistory]) -> None:
         self.scorer = scorer
         self._history = history
-        self._loaded: History | None = None
+        self._loaded: FlowHistory | None = None
         self._measures: dict[float, _Measures] = {}
         self._team_ids: dict[float, dict[str, list[str]]] = {}
 
-    def history(self) -> History:
+    def history(self) -> FlowHistory:
         """The organisation's history the graphs are built from (loaded once)."""
         if self._loaded is None:
             self._loaded = self._history()

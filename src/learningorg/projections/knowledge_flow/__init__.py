@@ -1,8 +1,9 @@
 """Knowledge flow between people and teams, as networkx graphs (DESIGN.md section 6).
 
 Build: ``build_person_graph(history, ...)`` and ``build_team_graph(person graph or history)``
-over a ``History`` (``learningorg.projections.history``), or ``graph_for(records, ...)`` from a
-store (``level="person"`` or ``"team"``). Analyse with plain functions in the style of
+over a ``History`` (``learningorg.projections.history``) or a ``StoredHistory`` (which streams
+the flow events from a store), or ``graph_for(records, ...)`` from a store (``level="person"`` or
+``"team"``). Analyse with plain functions in the style of
 networkx, ``f(G, *, weight=...)``:
 
 - who matters (``centrality``): ``strength``, ``brokers``, ``structural_holes``,
@@ -67,6 +68,7 @@ from learningorg.projections.knowledge_flow.graph import (
     build_team_graph,
 )
 from learningorg.projections.knowledge_flow.report import knowledge_flow_report
+from learningorg.projections.knowledge_flow.source import StoredHistory
 from learningorg.projections.knowledge_flow.teams import (
     TeamFlow,
     as_team_graph,
@@ -95,6 +97,7 @@ __all__ = [
     "KnowledgeFlowGraph",
     "Level",
     "SnapshotDiff",
+    "StoredHistory",
     "StructuralHoles",
     "TeamFlow",
     "UndirectedFlow",

@@ -1,7 +1,9 @@
 """The knowledge-flow graph from a store: ``graph_for(records, organisation, ...)`` (projections).
 
-It loads the organisation's history as known at ``known_at`` (retractions applied) and builds
-the person or team graph. Receives a ``Records``; never imports the public facade, interop or
+It reads the organisation's history as known at ``known_at`` (retractions applied) as a
+``StoredHistory``, which keeps the teams, membership and persons and streams the flow events from
+the store while the graph sums them: memory is bounded by persons, teams and edges, never by the
+number of events. Receives a ``Records``; never imports the public facade, interop or
 the CLI (``LearningRecords.knowledge_flow_graph`` calls it).
 """
 
@@ -14,12 +16,13 @@ import networkx as nx
 
 from learningorg.application import Records
 from learningorg.domain.errors import InvalidValueError
-from learningorg.projections.history import KnownAt, check_known_at, load_history
+from learningorg.projections.history import KnownAt, check_known_at
 from learningorg.projections.knowledge_flow.graph import (
     build_person_graph,
     build_team_graph,
     make_window,
 )
+from learningorg.projections.knowledge_flow.source import StoredHistory
 
 Level = Literal["person", "team"]
 LEVELS: tuple[Level, ...] = ("person", "team")
@@ -97,7 +100,7 @@ def graph_for(
     chosen = check_level(level)
     checked_known_at = check_known_at(known_at)
     window = make_window(as_of=as_of, since=since, until=until, now=records.now())
-    history = load_history(records, organisation, checked_known_at)
+    history = StoredHistory.read(records, organisation, checked_known_at)
     if chosen == "team":
         return build_team_graph(history, as_of=window.at, since=since, until=until)
     return build_person_graph(history, as_of=window.at, since=since, until=until)

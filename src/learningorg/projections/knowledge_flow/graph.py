@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 from uuid import UUID
 
 import networkx as nx
@@ -34,6 +34,10 @@ import networkx as nx
 from learningorg.domain import events as ev
 from learningorg.domain.errors import InvalidValueError
 from learningorg.projections.history import History, check_moment
+from learningorg.projections.knowledge_flow.source import StoredHistory
+
+if TYPE_CHECKING:
+    from learningorg.application import HistoryEntry
 
 SECONDS_PER_DAY = 86_400.0
 DEFAULT_HALF_LIFE_DAYS = 180.0
@@ -59,6 +63,20 @@ _EVERYONE = -1
 
 #: A pair of team keys (``None``: in no team at the time).
 TeamPair = tuple[str | None, str | None]
+
+#: What the graphs are built from: a ``History`` in memory, or a ``StoredHistory`` that streams
+#: its flow events from the store (memory bounded by persons and teams, not events).
+FlowHistory = History | StoredHistory
+
+
+def _flow_entries(history: FlowHistory) -> Iterable[HistoryEntry]:
+    """The entries the flow loop reads, in the store's order (all of them for a ``History``)."""
+    return history.entries if isinstance(history, History) else history.flow_entries()
+
+
+def _structure_entries(history: FlowHistory) -> list[HistoryEntry]:
+    """The entries that hold the practices (all of them for a ``History``)."""
+    return history.entries if isinstance(history, History) else history.structure.entries
 
 
 class WindowOptions(TypedDict, total=False):
@@ -241,7 +259,7 @@ class _Membership:
     _interned: dict[tuple[int, tuple[int, ...]], list[int]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, history: History) -> _Membership:
+    def of(cls, history: FlowHistory) -> _Membership:
         """Index the membership periods of ``history``."""
         team_ids: list[UUID | None] = [None]
         team_ids += sorted(set(history.teams) | set(history.memberships.periods), key=str)
@@ -356,17 +374,17 @@ class Flows:
     team_bits: int
 
 
-def _practice_authors(history: History, moment: float) -> dict[str, tuple[UUID, ...]]:
+def _practice_authors(history: FlowHistory, moment: float) -> dict[str, tuple[UUID, ...]]:
     """The authors of each practice institutionalised by ``moment`` (the first record wins)."""
     authors: dict[str, tuple[UUID, ...]] = {}
-    for entry in history.entries:
+    for entry in _structure_entries(history):
         event = entry.event
         if type(event) is ev.PracticeInstitutionalised and event.occurred_at.timestamp() <= moment:
             authors.setdefault(event.practice_id, tuple(dict.fromkeys(event.authors)))
     return authors
 
 
-def flow_contributions(history: History, window: Window) -> Flows:
+def flow_contributions(history: FlowHistory, window: Window) -> Flows:
     """Sum every flow event's contributions in ``window`` (the core of both graphs).
 
     One pass over the history. Team and organisation-wide shares that go to one group only are
@@ -456,7 +474,7 @@ def flow_contributions(history: History, window: Window) -> Flows:
         for r, amount in received.items():
             add(s, r, w * amount, 1, _SHARED, te, te)
 
-    for entry in history.entries:
+    for entry in _flow_entries(history):
         event: Any = entry.event
         cls = type(event)
         if cls is shared_t:
@@ -617,7 +635,7 @@ def _spread_groups(
 
 
 def _person_attributes(
-    history: History, membership: _Membership, at: datetime
+    history: FlowHistory, membership: _Membership, at: datetime
 ) -> dict[int, dict[str, Any]]:
     """Per person (small integer): team key, role and site at ``at`` (else the last known)."""
     moment = at.timestamp()
@@ -644,7 +662,7 @@ def _person_attributes(
     return found
 
 
-def _team_nodes(history: History, at: datetime) -> dict[str, dict[str, Any]]:
+def _team_nodes(history: FlowHistory, at: datetime) -> dict[str, dict[str, Any]]:
     """Teams that exist at ``at`` (registered, not dissolved): name and members then."""
     found: dict[str, dict[str, Any]] = {}
     for team, info in history.teams.items():
@@ -743,7 +761,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def person_graph_from_flows(history: History, flows: Flows) -> KnowledgeFlowGraph:
+def person_graph_from_flows(history: FlowHistory, flows: Flows) -> KnowledgeFlowGraph:
     """The person graph of summed contributions (see ``build_person_graph``)."""
     window, membership = flows.window, flows.membership
     moment = window.at.timestamp()
@@ -785,7 +803,7 @@ def person_graph_from_flows(history: History, flows: Flows) -> KnowledgeFlowGrap
 
 
 def build_person_graph(
-    history: History,
+    history: FlowHistory,
     *,
     as_of: datetime | None = None,
     since: datetime | None = None,
@@ -797,9 +815,10 @@ def build_person_graph(
 
     Parameters
     ----------
-    history : History
-        One organisation's history (``load_history`` or ``build_history``); retracted events
-        are already left out of it.
+    history : History or StoredHistory
+        One organisation's history (``load_history`` or ``build_history``; or
+        ``StoredHistory.read``, which streams the flow events from the store instead of holding
+        them); retracted events are already left out of it.
     as_of : datetime, optional
         The evaluation moment ``t`` (default: ``until``, else now). Events after it never count.
     since, until : datetime, optional
@@ -915,12 +934,12 @@ def team_graph_from_flow(
     return graph
 
 
-def build_team_graph(source: nx.DiGraph | History, **options: Any) -> nx.DiGraph:
+def build_team_graph(source: nx.DiGraph | FlowHistory, **options: Any) -> nx.DiGraph:
     """The knowledge-flow graph between teams: the quotient by membership at each event's time.
 
     Parameters
     ----------
-    source : History or networkx.DiGraph
+    source : History, StoredHistory or networkx.DiGraph
         A history (the graph is built for ``options``), or a person graph returned by
         ``build_person_graph`` (the graph has its window; then give no options).
     **options
@@ -963,7 +982,7 @@ def build_team_graph(source: nx.DiGraph | History, **options: Any) -> nx.DiGraph
     (1.0, 0.0)
     >>> records.close()
     """
-    if isinstance(source, History):
+    if isinstance(source, History | StoredHistory):
         unknown = set(options) - set(WindowOptions.__annotations__)
         if unknown:
             msg = (
@@ -1001,6 +1020,7 @@ __all__ = [
     "CHANNEL_SEPARATOR",
     "DEFAULT_HALF_LIFE_DAYS",
     "DEFAULT_WINDOW_DAYS",
+    "FlowHistory",
     "FlowTotals",
     "Flows",
     "KnowledgeFlowGraph",

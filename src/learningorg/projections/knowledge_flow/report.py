@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
-from learningorg.projections.history import History
 from learningorg.projections.knowledge_flow.centrality import (
     betweenness_gini,
     broker_cross_team_share,
@@ -41,6 +40,7 @@ from learningorg.projections.knowledge_flow.cohesion import (
 from learningorg.projections.knowledge_flow.graph import (
     DEFAULT_HALF_LIFE_DAYS,
     DEFAULT_WINDOW_DAYS,
+    FlowHistory,
     build_person_graph,
     build_team_graph,
     collector_paused,
@@ -64,7 +64,7 @@ R = TypeVar("R")
 
 
 def knowledge_flow_report(
-    history: History,
+    history: FlowHistory,
     *,
     as_of: datetime | None = None,
     since: datetime | None = None,
@@ -78,8 +78,9 @@ def knowledge_flow_report(
 
     Parameters
     ----------
-    history : History
-        One organisation's history (retractions applied).
+    history : History or StoredHistory
+        One organisation's history (retractions applied): in memory, or streamed from a store
+        (``StoredHistory.read``; memory bounded by persons and teams, not events).
     as_of, since, until, half_life_days, window_days
         The window, as in ``build_person_graph``.
     top : int
