@@ -323,6 +323,21 @@ class Records:
                     self._cache.popitem(last=False)
         return aggregate
 
+    def _forget_random_id(self, stream_id: UUID, event_id: UUID | None) -> None:
+        """Drop a just-recorded random event id from the cached aggregate's idempotency set.
+
+        A cached aggregate remembers the ids of its events only to refuse a repeated one, and an
+        id drawn at random (a command without an idempotency key) is never presented again; so
+        keeping it would only make a long-running writer's memory grow with every event it
+        records. Ids derived from idempotency keys are kept (they are what a repeat presents).
+        """
+        if event_id is None:
+            return
+        with self._lock:
+            cached = self._cache.get(stream_id)
+            if cached is not None:
+                cached.event_ids.discard(event_id)
+
     def _evict(self, stream_id: UUID) -> None:
         with self._lock:
             self._cache.pop(stream_id, None)
@@ -543,6 +558,8 @@ class Records:
                 outcome = self._attempt(cls, organisation, stream_id, event_class, envelope,
                                         payload, create=create)  # fmt: skip
             if outcome is not None:
+                if outcome.recorded and meta.get("idempotency_key") is None:
+                    self._forget_random_id(stream_id, outcome.event_id)
                 return outcome
             time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
         msg = (
