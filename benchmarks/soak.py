@@ -87,6 +87,15 @@ def _queries(
     ]
 
 
+QUERY_KINDS = (
+    "capacity team",
+    "capacity person",
+    "capacity organisation",
+    "flow team graph 90d",
+    "flow team graph 365d",
+)
+
+
 def reader_process(
     store: str,
     threads: int,
@@ -95,6 +104,7 @@ def reader_process(
     persons: list[str],
     teams: list[str],
     now: datetime,
+    kinds: list[str] | None,
     out: Any,
     stop: Any,
 ) -> None:
@@ -104,13 +114,14 @@ def reader_process(
     of the queries finished since the last report; after ``stop``, a last report and None.
     """
     records = LearningRecords(store)
+    chosen = set(kinds or QUERY_KINDS)
     lock = threading.Lock()
     finished: list[tuple[str, float]] = []
     errors: list[str] = []
 
     def read(seed: int) -> None:
         rng = random.Random(seed)
-        queries = _queries(records, rng, persons, teams, now)
+        queries = [q for q in _queries(records, rng, persons, teams, now) if q[0] in chosen]
         while not stop.is_set():
             kind, query = rng.choice(queries)
             started = time.perf_counter()
@@ -289,6 +300,7 @@ class Soak:
                 self.persons,
                 self.teams,
                 self.now,
+                self.args.queries,
                 reports,
                 stop,
             ),
@@ -361,8 +373,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readers", type=int, default=2)
     parser.add_argument("--pause", type=float, default=0.05, help="seconds between queries")
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between samples")
+    parser.add_argument(
+        "--queries",
+        type=lambda text: [kind.strip() for kind in text.split(",")],
+        help=f"comma-separated kinds of query (default all: {', '.join(QUERY_KINDS)})",
+    )
     parser.add_argument("--json", type=Path, help="write samples and summary here")
     args = parser.parse_args(argv)
+    unknown = set(args.queries or ()) - set(QUERY_KINDS)
+    if unknown or args.queries == []:
+        parser.error(f"--queries: unknown kind(s) {sorted(unknown)}; choose from {QUERY_KINDS}")
     with tempfile.TemporaryDirectory(prefix="learningorg-soak-") as folder:
         store = args.store or f"sqlite:///{Path(folder) / 'soak.db'}"
         summary = Soak(args, store).run()
