@@ -58,7 +58,7 @@ from learningorg.domain.errors import (
     UnknownTeamError,
 )
 from learningorg.domain.ids import derive_id
-from learningorg.persistence.crypto import ERASED
+from learningorg.persistence.crypto import ERASED, SEALED_FIELDS
 from learningorg.persistence.database import Database, load_or_create_secret, open_database
 from learningorg.persistence.keys import DatabaseKeyStore, PersonKeys, erasure_hooks
 from learningorg.persistence.mapper import PydanticMapper
@@ -659,6 +659,8 @@ class Records:
         from eventsourcing.sqlite import SQLiteApplicationRecorder
 
         mapper = self._app.mapper
+        # The data keys of new persons in one round trip, not one transaction each.
+        self.person_keys.create_many(e.originator_id for e in events if e.TOPIC in SEALED_FIELDS)
         stored = [mapper.to_stored_event(event) for event in events]
         recorder = self._app.recorder
         try:

@@ -214,6 +214,51 @@ def test_database_key_store_is_shared_by_instances(tmp_path: Path) -> None:
         database.close()
 
 
+def test_create_many_creates_missing_keys_in_one_transaction(tmp_path: Path) -> None:
+    """Many keys at once: existing ones are kept, erased persons get none, others see them."""
+    path = str(tmp_path / "keys.db")
+    wrap = os.urandom(32)
+    first = DatabaseKeyStore(SqliteDatabase(path), wrap_key=wrap)
+    second = DatabaseKeyStore(SqliteDatabase(path), wrap_key=wrap)
+    known, erased = uuid4(), uuid4()
+    key = first.key_for_writing(known)
+    first.destroy(erased)
+    new = [uuid4() for _ in range(50)]
+    first.create_many([known, erased, *new, new[0]])
+    created = {person: second.key_for_reading(person) for person in new}
+    assert all(value is not None and len(value) == 32 for value in created.values())
+    assert len(set(created.values())) == len(new)
+    assert all(first.key_for_writing(person) == created[person] for person in new)
+    assert second.key_for_reading(known) == key
+    assert second.key_for_reading(erased) is None
+    with pytest.raises(PersonErasedError):
+        first.key_for_writing(erased)
+    for store in (first, second):
+        store.database.close()
+
+
+def test_create_many_keeps_a_key_another_process_created_first(tmp_path: Path) -> None:
+    """When another key store created a person's key meanwhile, theirs is the one used."""
+    path = str(tmp_path / "keys.db")
+    first = DatabaseKeyStore(SqliteDatabase(path))
+    second = DatabaseKeyStore(SqliteDatabase(path))
+    person = uuid4()
+    theirs = second.key_for_writing(person)
+    first.create_many([person])
+    assert first.key_for_writing(person) == theirs
+    for store in (first, second):
+        store.database.close()
+
+
+def test_create_many_by_default_leaves_creation_to_first_use(key_store: PersonKeys) -> None:
+    """Every key store accepts create_many; keys are then the ones key_for_writing gives."""
+    persons = [uuid4(), uuid4()]
+    key_store.create_many(persons)
+    keys = [key_store.key_for_writing(person) for person in persons]
+    assert keys[0] != keys[1]
+    assert [key_store.key_for_reading(person) for person in persons] == keys
+
+
 class CountingKms(PersonKeys):
     """A stand-in for a deployment's KMS: keys in a dict, calls counted."""
 

@@ -29,7 +29,7 @@ import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -77,6 +77,16 @@ class PersonKeys(ABC):
     @abstractmethod
     def destroyed(self, person_id: UUID) -> bool:
         """Whether the person's key was destroyed (the person was erased)."""
+
+    def create_many(self, person_ids: Iterable[UUID]) -> None:
+        """Create the missing data keys of ``person_ids`` at once, ahead of ``key_for_writing``.
+
+        For bulk writers (the xAPI import) that are about to seal the fields of many new persons.
+        Erased persons get no key (``key_for_writing`` still refuses them). The default does
+        nothing, so every key is created on first use; a store that can create many keys in
+        one round trip overrides it.
+        """
+        del person_ids  # created one by one on first use
 
 
 #: Called with (database, organisation, person stream id) when a person is erased; returns how
@@ -245,6 +255,36 @@ class DatabaseKeyStore(PersonKeys):
             if person_id in self._destroyed:
                 raise PersonErasedError(_erased_message(person_id))
             return self._keys[person_id]
+
+    def create_many(self, person_ids: Iterable[UUID]) -> None:
+        """Create the missing keys in one transaction (one insert of many rows, one read)."""
+        self._refresh()
+        with self._lock:
+            missing = list(
+                dict.fromkeys(
+                    p for p in person_ids if p not in self._keys and p not in self._destroyed
+                )
+            )
+            if not missing:
+                return
+            insert = self.database.sql(
+                f"INSERT INTO {self.table} (person_id, data_key, created_at) "
+                "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+            )
+            select = self.database.sql(
+                f"SELECT person_id, data_key FROM {self.table} WHERE person_id = ?"
+            )
+            now = datetime.now(UTC).isoformat()
+            rows = [(str(p), self._stored(p, self._generate()), now) for p in missing]
+            with self.database.transaction() as cursor:
+                # Rows another process created first (or tombstones) are kept: theirs win.
+                cursor.executemany(insert, rows)
+                found: list[tuple[str, str | None]] = []
+                for person_id, _, _ in rows:
+                    cursor.execute(select, (person_id,))
+                    found.extend(cursor.fetchall())
+            for person_id, key in found:
+                self._remember(UUID(person_id), key)
 
     def _refresh(self) -> None:
         """Forget keys that another process destroyed (checked every ``refresh_seconds``)."""
