@@ -25,7 +25,7 @@ from learningorg.projections import knowledge_flow as _flow
 from learningorg.projections.capacity import CapacityModel, CapacityResult, CapacitySeries
 from learningorg.projections.capacity.api import Every
 from learningorg.projections.compliance import ComplianceProfile, ComplianceResult
-from learningorg.projections.history import KnownAt, load_history
+from learningorg.projections.history import KnownAt
 from learningorg.scope import OrganisationScope
 
 
@@ -164,7 +164,7 @@ class LearningRecords(Records):
 
         See :func:`learningorg.projections.knowledge_flow.knowledge_flow_report`.
         """
-        history = load_history(self, organisation, known_at)
+        history = _flow.StoredHistory.read(self, organisation, known_at)
         return _flow.knowledge_flow_report(history, as_of=as_of, since=since, until=until)
 
     # ------------------------------------------------------------------ compliance
