@@ -26,18 +26,22 @@ tests read what the one stores back through the other.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import io
+import multiprocessing
 import os
+import pickle
 import random
+import sys
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Final, Literal, TypeAlias
+from typing import IO, Any, Final, Literal, TypeAlias, cast
 from uuid import UUID, SafeUUID
 
 import orjson
@@ -495,6 +499,145 @@ def _count(parts: Sequence[bytes | str]) -> int:
 # ------------------------------------------------------------------ the importer
 
 
+def _prepared(raw: _Raw, version: str | None) -> _Item | ImportItem:
+    """Check one statement as read: the item to record, or its rejection.
+
+    Depends on nothing but ``raw`` and ``version``, so it may run in another process
+    (see :func:`_pipelined`).
+    """
+    if raw.error is not None:
+        problem = Problem("", "json.malformed", raw.error)
+        return ImportItem(raw.index, raw.line, None, "rejected", (problem,))
+    statement = raw.value
+    # Bounds first (size, depth, group members): they keep the validator and hashing safe.
+    problems = statement_problems(statement) or validate(statement, version)
+    if problems:
+        sid = statement.get("id") if isinstance(statement, dict) else None
+        return ImportItem(
+            raw.index, raw.line, sid if isinstance(sid, str) else None, "rejected", tuple(problems)
+        )
+    statement = dict(statement)
+    if "id" in statement:
+        uuid = UUID(statement["id"])
+    else:
+        uuid = statement_id_for(statement)
+        statement["id"] = str(uuid)
+    return _Item(raw, statement, uuid, str(uuid), body_hash(statement))
+
+
+def _prepare_all(
+    raws: Iterable[_Raw], version: str | None
+) -> Iterator[tuple[int, _Item | ImportItem]]:
+    """The statements of ``raws`` prepared in this process, each with its size in bytes."""
+    for raw in raws:
+        yield raw.size, _prepared(raw, version)
+
+
+#: Messages of the preparing process: a chunk of prepared statements, an error, the end.
+_CHUNK, _ERROR, _END = b"C", b"E", b"Z"
+#: Statements per message of the preparing process.
+_PIPELINE_CHUNK: Final = 250
+#: A file at least this large is prepared in a second process (``parallel=None``).
+PARALLEL_MIN_BYTES: Final = 8 * 1024 * 1024
+
+
+def _parallel_possible() -> bool:
+    """Whether a preparing process can be started cheaply here (fork, two CPUs or more)."""
+    return sys.platform == "linux" and (os.cpu_count() or 1) > 1
+
+
+def _prepare_in_child(writer: Any, reader: Any, path: str, limit: int, version: str | None) -> None:
+    """The second process: read, parse, bound, validate and hash; send the results in order.
+
+    A chunk is the JSON of ``[size, 0, index, line, statement, statement id, body hash]`` for an
+    item to record and ``[size, 1, index, line, statement id, problems]`` for a rejection; JSON
+    values survive it unchanged, since they were parsed by the same ``orjson``.
+    """
+    reader.close()
+    try:
+        out: list[Any] = []
+        with open(path, "rb") as handle:
+            for raw in _split(bounded_lines(handle), limit):
+                done = _prepared(raw, version)
+                if type(done) is _Item:
+                    out.append(
+                        [raw.size, 0, raw.index, raw.line, done.statement, done.sid, done.digest]
+                    )
+                else:
+                    assert isinstance(done, ImportItem)
+                    problems = [[p.path, p.rule, p.message, p.requirement] for p in done.problems]
+                    out.append([raw.size, 1, done.index, done.line, done.statement_id, problems])
+                if len(out) >= _PIPELINE_CHUNK:
+                    writer.send_bytes(_CHUNK + orjson.dumps(out))
+                    out = []
+        if out:
+            writer.send_bytes(_CHUNK + orjson.dumps(out))
+        writer.send_bytes(_END)
+    except BaseException as error:
+        # Reported to the importing process (or nobody, when it is gone).
+        with contextlib.suppress(BaseException):
+            writer.send_bytes(_ERROR + _pickled_error(error))
+    finally:
+        writer.close()
+
+
+def _pickled_error(error: BaseException) -> bytes:
+    try:
+        blob = pickle.dumps(error)
+        pickle.loads(blob)
+    except Exception:  # not picklable: sent as text
+        blob = pickle.dumps(InvalidInputError(f"{type(error).__name__}: {error}"))
+    return blob
+
+
+def _pipelined(
+    path: Path, limit: int, version: str | None
+) -> Generator[tuple[int, _Item | ImportItem], None, None]:
+    """What :func:`_prepare_all` gives for the statements of ``path``, prepared by a second
+    process while this one records (two CPUs do the work of one import)."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_prepare_in_child,
+        args=(writer, reader, str(path), limit, version),
+        name="learningorg-xapi-prepare",
+        daemon=True,
+    )
+    child.start()
+    writer.close()
+    try:
+        while True:
+            try:
+                message = reader.recv_bytes()
+            except EOFError:
+                child.join(5)
+                msg = (
+                    f"the process preparing the statements of {str(path)!r} stopped (exit code "
+                    f"{child.exitcode}); what was read before is stored: run the import again "
+                    "(it is idempotent), or import with parallel=False"
+                )
+                raise StoreError(msg) from None
+            kind = message[:1]
+            if kind == _END:
+                return
+            if kind == _ERROR:
+                raise pickle.loads(message[1:])
+            for entry in orjson.loads(memoryview(message)[1:]):
+                if entry[1] == 0:
+                    size, _, index, line, statement, sid, digest = entry
+                    raw = _Raw(index, line, None, None, size)
+                    yield size, _Item(raw, statement, UUID(sid), sid, digest)
+                else:
+                    size, _, index, line, sid, problems = entry
+                    found = tuple(Problem(*p) for p in problems)
+                    yield size, ImportItem(index, line, sid, "rejected", found)
+    finally:
+        reader.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
 @dataclass(slots=True)
 class _Item:
     raw: _Raw
@@ -587,16 +730,20 @@ class _Importer:
 
     # -------------------------------------------------------------- batches
 
-    def run_batch(self, raws: Sequence[_Raw]) -> None:
-        items: list[_Item | None] = []
-        for raw in raws:
-            items.append(self._prepare(raw))
-        sids = [i.sid for i in items if i is not None]
+    def run_batch(self, entries: Sequence[_Item | ImportItem]) -> None:
+        """Record a batch of prepared statements (see :func:`_prepared`), in input order."""
+        items: list[_Item] = []
+        for entry in entries:
+            if type(entry) is _Item:
+                items.append(entry)
+            else:
+                assert isinstance(entry, ImportItem)
+                self.summary.add(entry)
+        sids = [i.sid for i in items]
         self.seen.update(self.log.hashes(self.org, sids))
         self.voided.update(self.log.voiders(self.org, sids))
         for item in items:
-            if item is not None:
-                self._process(item)
+            self._process(item)
         self.flush()
         self.seen.clear()
 
@@ -606,33 +753,6 @@ class _Importer:
             self.fast.flush()
         rows, self.rows = self.rows, []
         self.log.write(rows)
-
-    def _prepare(self, raw: _Raw) -> _Item | None:
-        if raw.error is not None:
-            problem = Problem("", "json.malformed", raw.error)
-            self.summary.add(ImportItem(raw.index, raw.line, None, "rejected", (problem,)))
-            return None
-        statement = raw.value
-        # Bounds first (size, depth, group members): they keep the validator and hashing safe.
-        problems = statement_problems(statement) or validate(statement, self.version)
-        if problems:
-            sid = statement.get("id") if isinstance(statement, dict) else None
-            item = ImportItem(
-                raw.index,
-                raw.line,
-                sid if isinstance(sid, str) else None,
-                "rejected",
-                tuple(problems),
-            )
-            self.summary.add(item)
-            return None
-        statement = dict(statement)
-        if "id" in statement:
-            uuid = UUID(statement["id"])
-        else:
-            uuid = statement_id_for(statement)
-            statement["id"] = str(uuid)
-        return _Item(raw, statement, uuid, str(uuid), body_hash(statement))
 
     def _process(self, item: _Item) -> None:
         known = self.seen.get(item.sid)
@@ -1573,6 +1693,7 @@ def import_statements(
     batch_size: int = BATCH_SIZE,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
     fast: bool = True,
+    parallel: bool | None = None,
 ) -> ImportSummary:
     """Import xAPI statements into ``organisation``; returns what happened to each.
 
@@ -1598,6 +1719,11 @@ def import_statements(
     fast:
         Record simple person statements in batches (the default); False records every statement
         through the commands of ``Records`` one by one. Both store the same events.
+    parallel:
+        Read, parse, validate and hash the statements of a file in a second process while this
+        one records them (Linux, two CPUs or more; a path ``source`` only). None (the default)
+        does so for files of ``PARALLEL_MIN_BYTES`` or more; False never; True for any file.
+        The outcome is the same either way.
 
     Every statement is validated, mapped and recorded on its own: an invalid one is reported
     (with its NDJSON line or array index) and the others are still stored. Importing the same
@@ -1607,14 +1733,22 @@ def import_statements(
         msg = f"batch_size {batch_size} must be at least 1"
         raise InvalidInputError(msg)
     records.organisation(organisation)  # raises UnknownOrganisationError, naming the key
-    raws, total, close = _read(source, max_document_bytes)
+    entries: Iterator[tuple[int, _Item | ImportItem]]
+    total: int | None
+    if _use_pipeline(source, parallel):
+        path = Path(cast("str | os.PathLike[str]", source))
+        pipeline = _pipelined(path, max_document_bytes, version)
+        entries, total, close = pipeline, path.stat().st_size, pipeline.close
+    else:
+        raws, total, close = _read(source, max_document_bytes)
+        entries = _prepare_all(raws, version)
     importer = _Importer(records, organisation, version=version, recorded_by=recorded_by, fast=fast)
     read = 0
     try:
-        batch: list[_Raw] = []
-        for raw in raws:
-            batch.append(raw)
-            read += raw.size
+        batch: list[_Item | ImportItem] = []
+        for size, entry in entries:
+            batch.append(entry)
+            read += size
             if len(batch) >= batch_size:
                 importer.run_batch(batch)
                 batch = []
@@ -1626,6 +1760,18 @@ def import_statements(
         importer.flush()
         close()
     return importer.summary
+
+
+def _use_pipeline(source: Source, parallel: bool | None) -> bool:
+    """Whether :func:`import_statements` prepares ``source`` in a second process."""
+    if parallel is False or not isinstance(source, str | os.PathLike):
+        return False
+    if not _parallel_possible():
+        return False
+    path = Path(source)
+    if not path.is_file():
+        return False  # _read reports it
+    return parallel is True or path.stat().st_size >= PARALLEL_MIN_BYTES
 
 
 def _report(
@@ -1651,6 +1797,7 @@ def _report(
 __all__ = [
     "BATCH_SIZE",
     "MAX_DOCUMENT_BYTES",
+    "PARALLEL_MIN_BYTES",
     "ImportItem",
     "ImportProgress",
     "ImportSummary",
