@@ -30,6 +30,7 @@ from eventsourcing.persistence import (
     Notification,
     OperationalError,
     PersistenceError,
+    StoredEvent,
 )
 from eventsourcing.utils import Environment
 from pydantic import ValidationError
@@ -58,7 +59,7 @@ from learningorg.domain.errors import (
     UnknownTeamError,
 )
 from learningorg.domain.ids import derive_id
-from learningorg.persistence.crypto import ERASED, SEALED_FIELDS
+from learningorg.persistence.crypto import ERASED, SEALED_FIELDS, seal
 from learningorg.persistence.database import Database, load_or_create_secret, open_database
 from learningorg.persistence.keys import DatabaseKeyStore, PersonKeys, erasure_hooks
 from learningorg.persistence.mapper import PydanticMapper
@@ -179,6 +180,45 @@ def _validation_message(event_class: type[ev.LearningEvent], error: ValidationEr
         shown = repr(value) if not isinstance(value, dict) else "the given values"
         parts.append(f"{where}: {text} (got {shown})" if item["loc"] else text)
     return f"{event_class.__name__} rejected: " + "; ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedEvent:
+    """An event given to :meth:`Records.save_events` as the JSON its mapper would make of it.
+
+    For bulk writers that put many events of one class together from a template: ``state`` is
+    exactly ``event.model_dump(mode="json", exclude={"originator_id", "originator_version"})``
+    followed by ``"class_version"`` (what ``persistence.mapper.encode_state`` builds before it
+    seals), for the event of ``topic`` with ``event_id`` at ``originator_version`` of stream
+    ``originator_id``. ``save_events`` seals its personal fields (``state`` is changed in place),
+    then encodes, compresses and encrypts it as the mapper does. Whoever builds one answers for
+    ``state`` being valid: nothing validates it again.
+    """
+
+    originator_id: UUID
+    originator_version: int
+    event_id: UUID
+    topic: str
+    state: dict[str, Any]
+
+
+def _stored_encoded(mapper: Mapper[UUID], event: EncodedEvent) -> StoredEvent:
+    """The row of ``event``, as ``PydanticMapper.to_stored_event`` makes it from the event."""
+    state = event.state
+    keys = cast(PydanticMapper, mapper).person_keys
+    if keys is not None:
+        seal(state, event.topic, event.originator_id, keys.key_for_writing)
+    data = orjson.dumps(state)
+    if mapper.compressor:
+        data = mapper.compressor.compress(data)
+    if mapper.cipher:
+        data = mapper.cipher.encrypt(data)
+    return StoredEvent(
+        originator_id=event.originator_id,
+        originator_version=event.originator_version,
+        topic=event.topic,
+        state=data,
+    )
 
 
 class Records:
@@ -624,7 +664,7 @@ class Records:
     # ------------------------------------------------------------------ batch append (bulk writers)
     # Owned by the xAPI import (docs/decisions/0502-xapi-bulk-import.md); keep this block together.
 
-    def save_events(self, events: Sequence[ev.LearningEvent]) -> int:
+    def save_events(self, events: Sequence[ev.LearningEvent | EncodedEvent]) -> int:
         """Store events that aggregates built (``Aggregate.trigger``), in one transaction.
 
         For bulk writers such as the xAPI import: they replay the streams they write to, let the
@@ -638,10 +678,13 @@ class Records:
         The versions of each stream's events must follow each other in ``events``' order, as
         ``Aggregate.trigger`` makes them; anything else is refused with ``InvalidValueError``
         before anything is stored.
+
+        An :class:`EncodedEvent` (an event already in the JSON form the mapper gives it) is
+        sealed, encoded, compressed and encrypted as the mapper does the rest.
         """
         expected: dict[UUID, int] = {}
         for event in events:
-            if not isinstance(event, ev.LearningEvent):
+            if not isinstance(event, ev.LearningEvent | EncodedEvent):
                 msg = f"save_events() stores learningorg events, not {type(event).__name__}"
                 raise InvalidValueError(msg)
             stream_id, version = event.originator_id, event.originator_version
@@ -660,8 +703,18 @@ class Records:
 
         mapper = self._app.mapper
         # The data keys of new persons in one round trip, not one transaction each.
-        self.person_keys.create_many(e.originator_id for e in events if e.TOPIC in SEALED_FIELDS)
-        stored = [mapper.to_stored_event(event) for event in events]
+        self.person_keys.create_many(
+            e.originator_id
+            for e in events
+            if (e.topic if type(e) is EncodedEvent else cast(ev.LearningEvent, e).TOPIC)
+            in SEALED_FIELDS
+        )
+        stored = [
+            _stored_encoded(mapper, event)
+            if type(event) is EncodedEvent
+            else mapper.to_stored_event(event)
+            for event in events
+        ]
         recorder = self._app.recorder
         try:
             if type(recorder) is SQLiteApplicationRecorder:
@@ -1531,4 +1584,4 @@ class Records:
     # ------------------------------------------------------------------ (end of erasure)
 
 
-__all__ = ["EventMeta", "HistoryEntry", "Recorded", "Records"]
+__all__ = ["EncodedEvent", "EventMeta", "HistoryEntry", "Recorded", "Records"]

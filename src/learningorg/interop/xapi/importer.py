@@ -46,8 +46,9 @@ from uuid import UUID, SafeUUID
 
 import orjson
 from pydantic import ValidationError
+from pydantic_core import to_jsonable_python
 
-from learningorg.application import Records
+from learningorg.application import EncodedEvent, Records
 from learningorg.domain import events as ev
 from learningorg.domain.aggregates import Aggregate, Organisation, Person, Team
 from learningorg.domain.envelope import Envelope
@@ -1367,8 +1368,24 @@ class _EventBuilder:
     """
 
     def __init__(self) -> None:
-        self.payloads: dict[tuple[Any, ...], tuple[dict[str, Any], set[str]]] = {}
+        self.payloads: dict[
+            tuple[Any, ...], tuple[dict[str, Any], set[str], dict[str, Any] | None]
+        ] = {}
         self.usable: dict[type[ev.LearningEvent], bool] = {}
+        self.encodable: dict[type[ev.LearningEvent], bool] = {}
+
+    def _encodable(self, cls: type[ev.LearningEvent]) -> bool:
+        """Whether events of ``cls`` may be given as their stored JSON (:class:`EncodedEvent`):
+        a person's aggregate folds them by counting them only (no handler of its own)."""
+        encodable = self.encodable.get(cls)
+        if encodable is None:
+            encodable = self.encodable[cls] = (
+                self._usable(cls)
+                and "person" in cls.STREAMS
+                and not issubclass(cls, ev.EventRetracted)
+                and getattr(Person, f"_on_{cls.__name__}", None) is None
+            )
+        return encodable
 
     def _usable(self, cls: type[ev.LearningEvent]) -> bool:
         usable = self.usable.get(cls)
@@ -1394,9 +1411,17 @@ class _EventBuilder:
         version: int,
         envelope: dict[str, Any],
         payload: dict[str, Any],
-    ) -> ev.LearningEvent:
+        *,
+        encode: bool = False,
+    ) -> ev.LearningEvent | EncodedEvent:
         """The event ``cls`` of stream ``originator_id`` at ``version`` (may raise
-        ``ValidationError`` for a payload seen for the first time)."""
+        ``ValidationError`` for a payload seen for the first time).
+
+        With ``encode``, an event whose payload was validated before comes as an
+        :class:`EncodedEvent` when its class allows (see :meth:`_encodable`): its stored JSON
+        put together from the payload's JSON, kept from the validated event, and the envelope's,
+        without building the event.
+        """
         key: tuple[Any, ...] | None = None
         if self._usable(cls):
             # Names, types and values: 1, 1.0 and True are equal in Python, not to pydantic.
@@ -1418,7 +1443,9 @@ class _EventBuilder:
                 and recorded.utcoffset() is not None
                 and tuple(envelope) == _ENVELOPE_FIELDS
             ):
-                validated, fields_set = cached
+                validated, fields_set, payload_json = cached
+                if encode and payload_json is not None:
+                    return _encoded(cls, originator_id, version, envelope, payload_json)
                 # The fields in the class's order: the envelope's, then the payload's.
                 state = {"originator_id": originator_id, "originator_version": version}
                 state.update(envelope)
@@ -1430,9 +1457,43 @@ class _EventBuilder:
                 self.payloads.clear()
             names = tuple(cls.model_fields)
             assert names[: len(_BASE_FIELDS)] == _BASE_FIELDS
-            validated = {name: getattr(event, name) for name in names[len(_BASE_FIELDS) :]}
-            self.payloads[key] = (validated, set(event.model_fields_set))
+            payload_names = names[len(_BASE_FIELDS) :]
+            validated = {name: getattr(event, name) for name in payload_names}
+            payload_json = None
+            if self._encodable(cls):
+                dumped = event.model_dump(mode="json", include=set(payload_names))
+                payload_json = {name: dumped[name] for name in payload_names}
+            self.payloads[key] = (validated, set(event.model_fields_set), payload_json)
         return event
+
+
+def _encoded(
+    cls: type[ev.LearningEvent],
+    originator_id: UUID,
+    version: int,
+    envelope: dict[str, Any],
+    payload_json: dict[str, Any],
+) -> EncodedEvent:
+    """The stored JSON of the event ``cls`` with ``envelope`` (values of the types validation
+    gives them, in ``_ENVELOPE_FIELDS`` order) and a payload validated before, as
+    ``model_dump(mode="json")`` writes it: UUIDs as text, datetimes as pydantic writes them,
+    tuples as lists; then the class version (see ``persistence.mapper.encode_state``)."""
+    source = envelope["source_statement_id"]
+    event_id = envelope["event_id"]
+    state = {
+        "event_id": str(event_id),
+        "organisation": envelope["organisation"],
+        "occurred_at": to_jsonable_python(envelope["occurred_at"]),
+        "recorded_at": to_jsonable_python(envelope["recorded_at"]),
+        "recorded_by": envelope["recorded_by"],
+        "source_statement_id": None if source is None else str(source),
+        "refs": [str(ref) for ref in envelope["refs"]],
+        "competences": list(envelope["competences"]),
+        "values": list(envelope["values"]),
+    }
+    state.update(payload_json)
+    state["class_version"] = cls.class_version
+    return EncodedEvent(originator_id, version, event_id, cls.TOPIC, state)
 
 
 @dataclass(slots=True)
@@ -1452,7 +1513,7 @@ class _FastPath:
         self.records = importer.records
         self.org = importer.org
         self.aggregates: dict[UUID, Aggregate] = {}
-        self.events: list[ev.LearningEvent] = []
+        self.events: list[ev.LearningEvent | EncodedEvent] = []
         self.pending: list[_Pending] = []
         self.touched: set[UUID] = set()
         self.builder = _EventBuilder()
@@ -1609,14 +1670,21 @@ class _FastPath:
             "competences": tuple(step.competences),
             "values": tuple(step.values),
         }
+        version = person.version + 1
         try:
             event = self.builder.build(
-                cls, person.id, person.version + 1, envelope, _FAST[cls](step.fields)
+                cls, person.id, version, envelope, _FAST[cls](step.fields), encode=True
             )
         except ValidationError as error:
             problem = Problem("", "domain.InvalidValueError", _validation_text(cls, error))
             raise _Rejected(problem) from None
-        person.apply(event)
+        if type(event) is EncodedEvent:
+            # What Aggregate.apply does with an event its aggregate has no handler for.
+            person.version = version
+            person.event_ids.add(event_id)
+        else:
+            assert isinstance(event, ev.LearningEvent)
+            person.apply(event)
         self.events.append(event)
         self.touched.add(person.id)
         done.events.append((person.id, event_id))
