@@ -191,7 +191,9 @@ class EncodedEvent:
     followed by ``"class_version"`` (what ``persistence.mapper.encode_state`` builds before it
     seals), for the event of ``topic`` with ``event_id`` at ``originator_version`` of stream
     ``originator_id``. ``save_events`` seals its personal fields (``state`` is changed in place),
-    then encodes, compresses and encrypts it as the mapper does. Whoever builds one answers for
+    then encodes, compresses and encrypts it as the mapper does. ``state`` may also be that
+    dict's compact JSON (as ``orjson.dumps`` writes it) when none of the event's personal fields
+    (``SEALED_FIELDS``) is set, so there is nothing to seal. Whoever builds one answers for
     ``state`` being valid: nothing validates it again.
     """
 
@@ -199,16 +201,20 @@ class EncodedEvent:
     originator_version: int
     event_id: UUID
     topic: str
-    state: dict[str, Any]
+    state: dict[str, Any] | bytes
 
 
 def _stored_encoded(mapper: Mapper[UUID], event: EncodedEvent) -> StoredEvent:
     """The row of ``event``, as ``PydanticMapper.to_stored_event`` makes it from the event."""
     state = event.state
-    keys = cast(PydanticMapper, mapper).person_keys
-    if keys is not None:
-        seal(state, event.topic, event.originator_id, keys.key_for_writing)
-    data = orjson.dumps(state)
+    if type(state) is bytes:
+        data = state
+    else:
+        assert isinstance(state, dict)
+        keys = cast(PydanticMapper, mapper).person_keys
+        if keys is not None:
+            seal(state, event.topic, event.originator_id, keys.key_for_writing)
+        data = orjson.dumps(state)
     if mapper.compressor:
         data = mapper.compressor.compress(data)
     if mapper.cipher:

@@ -27,6 +27,7 @@ tests read what the one stores back through the other.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import inspect
 import io
@@ -79,6 +80,7 @@ from learningorg.interop.xapi.mapping import (
     statement_id_for,
 )
 from learningorg.interop.xapi.validator import Problem, validate
+from learningorg.persistence.crypto import SEALED_FIELDS
 from learningorg.persistence.database import Database
 
 #: A JSON array or whole document larger than this is refused; NDJSON has no limit.
@@ -1369,7 +1371,8 @@ class _EventBuilder:
 
     def __init__(self) -> None:
         self.payloads: dict[
-            tuple[Any, ...], tuple[dict[str, Any], set[str], dict[str, Any] | None]
+            tuple[Any, ...],
+            tuple[dict[str, Any], set[str], tuple[dict[str, Any], bytes | None] | None],
         ] = {}
         self.usable: dict[type[ev.LearningEvent], bool] = {}
         self.encodable: dict[type[ev.LearningEvent], bool] = {}
@@ -1443,9 +1446,9 @@ class _EventBuilder:
                 and recorded.utcoffset() is not None
                 and tuple(envelope) == _ENVELOPE_FIELDS
             ):
-                validated, fields_set, payload_json = cached
-                if encode and payload_json is not None:
-                    return _encoded(cls, originator_id, version, envelope, payload_json)
+                validated, fields_set, template = cached
+                if encode and template is not None:
+                    return _encoded(cls, originator_id, version, envelope, template)
                 # The fields in the class's order: the envelope's, then the payload's.
                 state = {"originator_id": originator_id, "originator_version": version}
                 state.update(envelope)
@@ -1459,12 +1462,25 @@ class _EventBuilder:
             assert names[: len(_BASE_FIELDS)] == _BASE_FIELDS
             payload_names = names[len(_BASE_FIELDS) :]
             validated = {name: getattr(event, name) for name in payload_names}
-            payload_json = None
+            template = None
             if self._encodable(cls):
                 dumped = event.model_dump(mode="json", include=set(payload_names))
                 payload_json = {name: dumped[name] for name in payload_names}
-            self.payloads[key] = (validated, set(event.model_fields_set), payload_json)
+                payload_json["class_version"] = cls.class_version
+                # Nothing to seal (no personal field set): the JSON's end can be kept as bytes.
+                sealed = [
+                    n for n in SEALED_FIELDS.get(cls.TOPIC, ()) if dumped[n] not in (None, "")
+                ]
+                tail = None if sealed else orjson.dumps(payload_json)[1:]
+                template = (payload_json, tail)
+            self.payloads[key] = (validated, set(event.model_fields_set), template)
         return event
+
+
+@functools.lru_cache(maxsize=256)
+def _json_text(value: str) -> str:
+    """``value`` as a JSON string, as orjson writes it."""
+    return orjson.dumps(value).decode()
 
 
 def _encoded(
@@ -1472,27 +1488,49 @@ def _encoded(
     originator_id: UUID,
     version: int,
     envelope: dict[str, Any],
-    payload_json: dict[str, Any],
+    template: tuple[dict[str, Any], bytes | None],
 ) -> EncodedEvent:
     """The stored JSON of the event ``cls`` with ``envelope`` (values of the types validation
     gives them, in ``_ENVELOPE_FIELDS`` order) and a payload validated before, as
-    ``model_dump(mode="json")`` writes it: UUIDs as text, datetimes as pydantic writes them,
-    tuples as lists; then the class version (see ``persistence.mapper.encode_state``)."""
+    ``model_dump(mode="json")`` and orjson write it: UUIDs as text, datetimes as pydantic writes
+    them, tuples as lists; then the class version (see ``persistence.mapper.encode_state``).
+
+    ``template`` is the payload's JSON (class version included) and, when none of its personal
+    fields is set, the same as the compact JSON text that ends the stored state; the state is
+    then given as bytes (nothing to seal), else as a dict that ``save_events`` seals.
+    """
     source = envelope["source_statement_id"]
     event_id = envelope["event_id"]
+    refs, competences, values = envelope["refs"], envelope["competences"], envelope["values"]
+    occurred_at = to_jsonable_python(envelope["occurred_at"])
+    recorded_at = to_jsonable_python(envelope["recorded_at"])
+    payload_json, tail = template
+    if tail is not None:
+        source_json = "null" if source is None else f'"{source}"'
+        refs_json = orjson.dumps([str(r) for r in refs]).decode() if refs else "[]"
+        competences_json = orjson.dumps(competences).decode() if competences else "[]"
+        values_json = orjson.dumps(values).decode() if values else "[]"
+        head = (
+            f'{{"event_id":"{event_id}",'
+            f'"organisation":{_json_text(envelope["organisation"])},'
+            f'"occurred_at":"{occurred_at}","recorded_at":"{recorded_at}",'
+            f'"recorded_by":{_json_text(envelope["recorded_by"])},'
+            f'"source_statement_id":{source_json},"refs":{refs_json},'
+            f'"competences":{competences_json},"values":{values_json},'
+        )
+        return EncodedEvent(originator_id, version, event_id, cls.TOPIC, head.encode() + tail)
     state = {
         "event_id": str(event_id),
         "organisation": envelope["organisation"],
-        "occurred_at": to_jsonable_python(envelope["occurred_at"]),
-        "recorded_at": to_jsonable_python(envelope["recorded_at"]),
+        "occurred_at": occurred_at,
+        "recorded_at": recorded_at,
         "recorded_by": envelope["recorded_by"],
         "source_statement_id": None if source is None else str(source),
-        "refs": [str(ref) for ref in envelope["refs"]],
-        "competences": list(envelope["competences"]),
-        "values": list(envelope["values"]),
+        "refs": [str(ref) for ref in refs],
+        "competences": list(competences),
+        "values": list(values),
     }
     state.update(payload_json)
-    state["class_version"] = cls.class_version
     return EncodedEvent(originator_id, version, event_id, cls.TOPIC, state)
 
 
