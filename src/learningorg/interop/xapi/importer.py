@@ -31,6 +31,7 @@ import functools
 import hashlib
 import inspect
 import io
+import math
 import multiprocessing
 import os
 import pickle
@@ -552,9 +553,10 @@ def _parallel_possible() -> bool:
 def _prepare_in_child(writer: Any, reader: Any, path: str, limit: int, version: str | None) -> None:
     """The second process: read, parse, bound, validate and hash; send the results in order.
 
-    A chunk is the JSON of ``[size, 0, index, line, statement, statement id, body hash]`` for an
-    item to record and ``[size, 1, index, line, statement id, problems]`` for a rejection; JSON
-    values survive it unchanged, since they were parsed by the same ``orjson``.
+    A chunk is the JSON of ``[size, 0, index, line, statement, statement id, body hash, plan]``
+    for an item to record (``plan`` from :func:`_compact_plan`) and ``[size, 1, index, line,
+    statement id, problems]`` for a rejection; JSON values survive it unchanged, since they were
+    parsed by the same ``orjson``.
     """
     reader.close()
     try:
@@ -563,8 +565,18 @@ def _prepare_in_child(writer: Any, reader: Any, path: str, limit: int, version: 
             for raw in _split(bounded_lines(handle), limit):
                 done = _prepared(raw, version)
                 if type(done) is _Item:
+                    plan = _compact_plan(done.statement)
                     out.append(
-                        [raw.size, 0, raw.index, raw.line, done.statement, done.sid, done.digest]
+                        [
+                            raw.size,
+                            0,
+                            raw.index,
+                            raw.line,
+                            done.statement,
+                            done.sid,
+                            done.digest,
+                            plan,
+                        ]
                     )
                 else:
                     assert isinstance(done, ImportItem)
@@ -582,6 +594,77 @@ def _prepare_in_child(writer: Any, reader: Any, path: str, limit: int, version: 
             writer.send_bytes(_ERROR + _pickled_error(error))
     finally:
         writer.close()
+
+
+def _compact_plan(statement: dict[str, Any]) -> list[Any] | None:
+    """The plan of a statement as JSON values, when it is of the common kind that survives
+    that unchanged (see :func:`_plan_from`): person events whose fields are text, numbers,
+    booleans or None, no teams, references or problems. None otherwise (planned again)."""
+    try:
+        plan = plan_statement(statement)
+    except Exception:  # the importing process plans it again and reports the error
+        return None
+    occurred_at = plan.occurred_at
+    if (
+        plan.how not in ("adl", "profile")
+        or not plan.steps
+        or plan.problems
+        or plan.teams
+        or plan.void_target is not None
+        or plan.reason
+        or type(occurred_at) is not datetime
+    ):
+        return None
+    first = plan.steps[0]
+    fields = first.fields
+    if type(fields) is not dict:
+        return None
+    for value in fields.values():
+        kind = type(value)
+        if kind is float:
+            if not math.isfinite(value):
+                return None
+        elif value is not None and kind is not str and kind is not int and kind is not bool:
+            return None
+    persons = []
+    for step in plan.steps:
+        subject = step.subject
+        if (
+            step.event_class is not first.event_class
+            or step.fields is not fields
+            or step.refs
+            or step.competences != first.competences
+            or step.values != first.values
+            or type(subject) is not PersonRef
+            or subject.pseudonym is not None
+        ):
+            return None
+        persons.append([subject.identifier, subject.key, subject.name, subject.email])
+    texts = (*first.competences, *first.values, *plan.notes)
+    if not all(type(text) is str for text in texts):
+        return None
+    return [
+        plan.how,
+        occurred_at.isoformat(),
+        first.event_class.TOPIC,
+        fields,
+        persons,
+        list(first.competences),
+        list(first.values),
+        list(plan.notes),
+    ]
+
+
+def _plan_from(compact: list[Any]) -> Plan:
+    """The plan :func:`_compact_plan` wrote, equal to the one it was made of."""
+    how, occurred_at, topic, fields, persons, competences, values, notes = compact
+    cls = ev.event_class(topic)
+    competences, values = tuple(competences), tuple(values)
+    steps = tuple(
+        Step(cls, PersonRef(identifier, key, None, name, email), fields, (), competences, values)
+        for identifier, key, name, email in persons
+    )
+    return Plan(how, steps, datetime.fromisoformat(occurred_at), notes=tuple(notes))
 
 
 def _pickled_error(error: BaseException) -> bytes:
@@ -627,9 +710,10 @@ def _pipelined(
                 raise pickle.loads(message[1:])
             for entry in orjson.loads(memoryview(message)[1:]):
                 if entry[1] == 0:
-                    size, _, index, line, statement, sid, digest = entry
+                    size, _, index, line, statement, sid, digest, compact = entry
                     raw = _Raw(index, line, None, None, size)
-                    yield size, _Item(raw, statement, UUID(sid), sid, digest)
+                    plan = None if compact is None else _plan_from(compact)
+                    yield size, _Item(raw, statement, UUID(sid), sid, digest, plan)
                 else:
                     size, _, index, line, sid, problems = entry
                     found = tuple(Problem(*p) for p in problems)
@@ -648,6 +732,8 @@ class _Item:
     uuid: UUID
     sid: str
     digest: str
+    #: The statement's plan when it was made beforehand (by the preparing process).
+    plan: Plan | None = None
 
     def outcome(
         self, outcome: Outcome, problems: Sequence[Problem] = (), note: str = ""
@@ -778,7 +864,7 @@ class _Importer:
             self.summary.add(item.outcome("duplicate", note=note))
             return
         try:
-            plan = plan_statement(item.statement)
+            plan = item.plan if item.plan is not None else plan_statement(item.statement)
         except (KeyError, TypeError, ValueError) as error:
             problem = Problem("", "mapping.error", f"the statement cannot be mapped: {error}")
             plan = Plan("generic", problems=(problem,))
