@@ -197,3 +197,28 @@ def test_parallel_is_chosen_for_large_files_only(tmp_path: Path) -> None:
     with large.open("wb") as out:
         out.truncate(imp.PARALLEL_MIN_BYTES)
     assert imp._use_pipeline(large, None)
+
+
+def _import_in_daemon(path: str, url: str, out: Any) -> None:
+    with LearningRecords(url) as records:
+        summary = import_statements(records, path, organisation=ORG, parallel=True)
+    out.put((imp._parallel_possible(), summary.accepted))
+
+
+def test_a_daemonic_process_imports_in_one_process(tmp_path: Path) -> None:
+    """A daemonic process may not start children: it prepares the statements itself."""
+    import multiprocessing
+
+    source = tmp_path / "feed.ndjson"
+    source.write_bytes(b"\n".join(_line("valid", n) for n in range(5)))
+    store = tmp_path / "store.db"
+    _store(store, os.urandom(32)).close()
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    child = context.Process(
+        target=_import_in_daemon, args=(str(source), f"sqlite:///{store}", out), daemon=True
+    )
+    child.start()
+    possible, accepted = out.get(timeout=60)
+    child.join(60)
+    assert (possible, accepted, child.exitcode) == (False, 5, 0)

@@ -546,8 +546,13 @@ PARALLEL_MIN_BYTES: Final = 8 * 1024 * 1024
 
 
 def _parallel_possible() -> bool:
-    """Whether a preparing process can be started cheaply here (fork, two CPUs or more)."""
-    return sys.platform == "linux" and (os.cpu_count() or 1) > 1
+    """Whether a preparing process can be started cheaply here (fork, two CPUs or more; not
+    from a daemonic process, which may not have children)."""
+    return (
+        sys.platform == "linux"
+        and (os.cpu_count() or 1) > 1
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _prepare_in_child(writer: Any, reader: Any, path: str, limit: int, version: str | None) -> None:
