@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from uuid import UUID
 
-from learningorg.projections.capacity.facts import Fact
+from learningorg.domain import events as ev
+from learningorg.projections.capacity.facts import FACT_FIELDS, Fact, kind_of
 from learningorg.projections.capacity.index import (
     K_ACTIVITY,
     K_ADVICE,
@@ -33,11 +34,19 @@ from learningorg.projections.capacity.index import (
     K_GOAL_REVIEWED,
     K_GOAL_SET,
     K_INTERVISION,
+    K_JOINED,
+    K_LEFT,
     K_LESSON,
+    K_ORGANISATION_REGISTERED,
+    K_PERSON_REGISTERED,
     K_PRACTICE,
     K_REFLECTION,
     K_SHARED,
     K_STARTED,
+    K_TEAM_DISSOLVED,
+    K_TEAM_REGISTERED,
+    K_VALUE_DEFINED,
+    K_VALUE_REVISED,
     Experiment,
     LearningIndex,
     data_list,
@@ -1057,6 +1066,74 @@ class Scorer:
         return self._climate("O7", found[-1] if found else None)
 
 
+# ------------------------------------------------------------------ how far back a moment reads
+
+K_RETRACTED = kind_of(ev.EventRetracted)
+
+#: Fact kinds a score at ``t`` may read whatever their time, even after ``t``: registrations
+#: (the first or last recorded one wins), dissolutions and memberships (validity periods are
+#: built from every change), experiment starts and evaluations (the last recorded of each
+#: experiment counts, and an experiment started long ago is judged when it is evaluated) and
+#: retractions (they can remove any fact, whenever it occurred).
+WHOLE_HISTORY_KINDS: frozenset[str] = frozenset(
+    {
+        K_ORGANISATION_REGISTERED,
+        K_TEAM_REGISTERED,
+        K_TEAM_DISSOLVED,
+        K_PERSON_REGISTERED,
+        K_JOINED,
+        K_LEFT,
+        K_STARTED,
+        K_EVALUATED,
+        K_RETRACTED,
+    }
+)
+
+#: Kinds read at any time up to ``t``: goals and their reviews (P7: an active goal may have been
+#: set long ago and reviewed lately; its latest review decides), climate measurements (G8, O7:
+#: the latest one, however old).
+UNTIL_T_KINDS: frozenset[str] = frozenset({K_GOAL_SET, K_GOAL_REVIEWED, K_CLIMATE})
+
+#: Kinds whose facts count through O6's "value revisited in the last 24 months" as well as the
+#: window: value definitions and revisions, and vision dialogues (which revisit their values).
+REVISIT_KINDS: frozenset[str] = frozenset({K_VALUE_DEFINED, K_VALUE_REVISED, K_DIALOGUE})
+
+
+def lookbacks(model: CapacityModel) -> dict[str, float]:
+    """How long before a moment ``t`` (seconds) a fact of each kind can still change a score at
+    ``t``; ``math.inf``: any time before ``t``. Kinds of ``WHOLE_HISTORY_KINDS`` are left out:
+    they are read whatever their time. Facts that occur after ``t`` never count otherwise.
+
+    Every other kind is read only inside the window ``[t - W, t]``: P1..P6, G2, G4, G7, O2, O3
+    and the flow sub-scores take their facts with ``between(t - W, t)``, and the follow-ups and
+    practices that close a P2 cycle or convert an O2 candidate occur between that candidate (in
+    the window) and ``t``. Two reads reach further, and the capacity loader completes them:
+
+    - G2 regularity and O1's teams at ``t`` start a team at its first recorded fact, of any kind
+      (``TeamRecord.first_at``): one fact of the team older than every cut is enough;
+    - an own reflection of the form "intervision" or "case-consultation" in the window that
+      refers to an older session of the person is merged away (P1, P3): those sessions.
+
+    A change to a sub-score that reads older facts must change this table (or those two
+    completions); ``tests/property/test_capacity_window.py`` compares every level with and
+    without the cut on random histories.
+    """
+    window = model.window_days * SECONDS_PER_DAY
+    revisit = max(window, model.value_revisit_days * SECONDS_PER_DAY)
+    table: dict[str, float] = {}
+    for cls in FACT_FIELDS:
+        kind = kind_of(cls)
+        if kind in WHOLE_HISTORY_KINDS:
+            continue
+        if kind in UNTIL_T_KINDS:
+            table[kind] = math.inf
+        elif kind in REVISIT_KINDS:
+            table[kind] = revisit
+        else:
+            table[kind] = window
+    return table
+
+
 def _pos(fact: Fact) -> int:
     return fact.position
 
@@ -1091,10 +1168,15 @@ class FlowScores:
 
 __all__ = [
     "CATALOGUE",
+    "K_RETRACTED",
+    "REVISIT_KINDS",
+    "UNTIL_T_KINDS",
+    "WHOLE_HISTORY_KINDS",
     "FlowScores",
     "Reflection",
     "Scored",
     "Scorer",
+    "lookbacks",
     "sat",
     "weighted_terms",
 ]
