@@ -425,15 +425,38 @@ class CapacityFactsView(CatchUpView):
 
     # ------------------------------------------------------------------ queries
 
-    def _segments(self, where: str, params: Sequence[Any]) -> list[tuple[str, str, bytes]]:
-        with self.database.transaction() as cursor:
-            cursor.execute(
-                self.database.sql(
-                    f"SELECT organisation, subject, facts FROM {self.table} WHERE {where}"
-                ),
-                params,
-            )
-            return [(str(row[0]), str(row[1]), bytes(row[2])) for row in cursor.fetchall()]
+    #: Segments read per statement by a query (a page of them is held at a time, not all).
+    segment_page: ClassVar[int] = 200
+
+    def _segments(self, where: str, params: Sequence[Any]) -> Iterator[tuple[str, str, bytes]]:
+        """``(organisation, stream, facts)`` of the segments matching ``where``, read a page at
+        a time in the order they were written (so a query never holds every stored segment).
+
+        Segments are only ever appended, a batch in one transaction and after every earlier
+        one, so paging on ``(first_position, subject)`` reads whole batches: those stored when
+        the query began, and possibly whole later ones.
+        """
+        after: tuple[int, str] | None = None
+        page = self.segment_page
+        while True:
+            clause, args = where, list(params)
+            if after is not None:
+                clause += " AND (first_position > ? OR (first_position = ? AND subject > ?))"
+                args += [after[0], after[0], after[1]]
+            with self.database.transaction() as cursor:
+                cursor.execute(
+                    self.database.sql(
+                        f"SELECT organisation, subject, facts, first_position FROM {self.table} "
+                        f"WHERE {clause} ORDER BY first_position, subject LIMIT {page}"
+                    ),
+                    args,
+                )
+                rows = cursor.fetchall()
+            for row in rows:
+                yield str(row[0]), str(row[1]), bytes(row[2])
+            if len(rows) < page:
+                return
+            after = (int(rows[-1][3]), str(rows[-1][1]))
 
     def records_of(
         self,
@@ -447,7 +470,9 @@ class CapacityFactsView(CatchUpView):
         """``(organisation, stream, record)`` of ``organisation``, by position (see ``facts``).
 
         ``persons`` limits the person streams read (None: all); ``shared=False`` leaves out the
-        rows outside person streams; ``keep(stream, record)`` drops records before any parsing.
+        rows outside person streams; ``keep(stream, record)`` drops records before any parsing
+        beyond the JSON (the stored segments are read a page at a time, so what is dropped is
+        never held).
         """
         known_at = check_known_at(known_at)
         where = "organisation = ?"
@@ -455,25 +480,30 @@ class CapacityFactsView(CatchUpView):
         if isinstance(known_at, int):
             where += " AND first_position <= ?"
             params.append(known_at)
-        segments = self._segments(where + " AND personal = 0", params) if shared else []
+        queries: list[tuple[str, list[Any]]] = []
+        if shared:
+            queries.append((where + " AND personal = 0", params))
         if persons is None:
-            segments += self._segments(where + " AND personal = 1", params)
+            queries.append((where + " AND personal = 1", params))
         else:
             wanted = sorted(set(persons))
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
                 marks = ", ".join("?" * len(chunk))
-                segments += self._segments(
-                    f"{where} AND personal = 1 AND subject IN ({marks})", [*params, *chunk]
+                queries.append(
+                    (f"{where} AND personal = 1 AND subject IN ({marks})", [*params, *chunk])
                 )
         limit = known_at if isinstance(known_at, int) else None
+        found: list[tuple[str, str, FactRecord]] = []
         with paused_gc():
-            found = [
-                (org, stream, record)
-                for org, stream, data in segments
-                for record in orjson.loads(data)
-                if (limit is None or record[0] <= limit) and (keep is None or keep(stream, record))
-            ]
+            for clause, args in queries:
+                found += [
+                    (org, stream, record)
+                    for org, stream, data in self._segments(clause, args)
+                    for record in orjson.loads(data)
+                    if (limit is None or record[0] <= limit)
+                    and (keep is None or keep(stream, record))
+                ]
             found.sort(key=_position)
         return found
 
