@@ -12,7 +12,8 @@ Projections layer: receives a ``Records``; never imports the public facade, inte
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -28,9 +29,12 @@ from learningorg.domain.errors import (
 # The views module imports this package's facts: import it as a module to allow either order.
 from learningorg.projections import views
 from learningorg.projections.capacity.facts import (
+    FACT_FIELDS,
     Fact,
     FactRecord,
+    fact_from_record,
     facts_from_entries,
+    is_person_fact,
     kind_of,
     live_facts,
     paused_gc,
@@ -40,7 +44,13 @@ from learningorg.projections.capacity.flow import flow_scores_for_history, flow_
 from learningorg.projections.capacity.index import LearningIndex
 from learningorg.projections.capacity.model import CapacityModel, Level
 from learningorg.projections.capacity.result import CapacityResult, CapacitySeries
-from learningorg.projections.capacity.scoring import Scored, Scorer
+from learningorg.projections.capacity.scoring import (
+    K_RETRACTED,
+    MERGED_FORMS,
+    Scored,
+    Scorer,
+    lookbacks,
+)
 from learningorg.projections.history import History, KnownAt, check_known_at, check_moment
 
 LEVELS: tuple[Level, ...] = ("person", "team", "organisation")
@@ -206,6 +216,132 @@ _FLOW_KINDS = frozenset(
     )
 )
 _SESSION_KINDS = frozenset({kind_of(ev.IntervisionHeld), kind_of(ev.CaseConsultationHeld)})
+_PERSON_KINDS = frozenset(kind_of(cls) for cls in FACT_FIELDS if is_person_fact(cls.TOPIC))
+_REFLECTION = kind_of(ev.ReflectionLogged)
+#: Two days: more than any UTC offset, so a date in an ISO time is decided by its first 10 chars.
+_MARGIN = 2 * 86_400.0
+
+
+def _day(moment: float) -> str:
+    """The UTC date of ``moment`` as ISO text (clamped to the years datetime can hold)."""
+    if moment <= -62_135_596_800.0 + _MARGIN:  # before 0001-01-03
+        return "0000"
+    if moment >= 253_402_300_799.0 - _MARGIN:  # after 9999-12-29
+        return "9999-99"
+    return datetime.fromtimestamp(moment, UTC).date().isoformat()
+
+
+class _Cut:
+    """Which stored records can change a score at moments in ``[first, last]`` (see
+    ``scoring.lookbacks``): decided on the record as stored, before it is parsed.
+
+    A record of a kind with a lookback ``L`` is kept when it occurred in ``[first - L, last]``;
+    whole-history kinds always. Of the records dropped as too old outside person streams, one
+    known record per stream is set aside (``old``): a team starts at its first fact
+    (``TeamRecord.first_at``), so one fact older than every cut gives every moment the same
+    answer as all of them.
+    """
+
+    def __init__(self, model: CapacityModel, first: float, last: float, known_at: KnownAt) -> None:
+        self.last = last
+        self.bounds = {kind: first - back for kind, back in lookbacks(model).items()}
+        #: Per kind: dates surely before its bound, and surely after it.
+        self.old_day = {kind: _day(bound - _MARGIN) for kind, bound in self.bounds.items()}
+        self.new_day = {kind: _day(bound + _MARGIN) for kind, bound in self.bounds.items()}
+        self.late_day = _day(last + _MARGIN)
+        self.early_day = _day(last - _MARGIN)
+        self.known_by = known_at.timestamp() if isinstance(known_at, datetime) else None
+        self.old: dict[str, FactRecord] = {}
+
+    def age(self, record: FactRecord) -> int:
+        """-1: occurred before its kind's cut; 0: inside it (or a whole-history kind); 1: after
+        ``last``."""
+        kind = record[1]
+        bound = self.bounds.get(kind)
+        if bound is None:
+            return 0
+        occurred: str = record[2][1]
+        day = occurred[:10]
+        if day > self.late_day:
+            return 1
+        if day < self.old_day[kind]:
+            return -1
+        if self.new_day[kind] < day < self.early_day:
+            return 0
+        at = datetime.fromisoformat(occurred).timestamp()
+        if at > self.last:
+            return 1
+        return -1 if at < bound else 0
+
+    def known(self, record: FactRecord) -> bool:
+        """Whether the record was recorded by ``known_at`` (a position is checked by the view)."""
+        return (
+            self.known_by is None
+            or datetime.fromisoformat(record[2][2]).timestamp() <= self.known_by
+        )
+
+    def keeps(self, stream: str, record: FactRecord) -> bool:
+        """Whether the record can change a score (the ``keep`` of ``CapacityFactsView.facts``)."""
+        age = self.age(record)
+        if (
+            age < 0
+            and stream not in self.old
+            and record[1] not in _PERSON_KINDS
+            and self.known(record)
+        ):
+            self.old[stream] = record
+        return age == 0
+
+    def complete(
+        self,
+        view: views.CapacityFactsView,
+        organisation: str,
+        known_at: KnownAt,
+        facts: list[Fact],
+        takes_part: Callable[[str, FactRecord], bool] | None = None,
+    ) -> list[Fact]:
+        """The kept facts, plus what reaches past the cut (see ``scoring.lookbacks``): one live
+        old fact per stream outside person streams, and the sessions that reflections refer to.
+        """
+        retracted = {str(f.data["retracted_event_id"]) for f in facts if f.kind == K_RETRACTED}
+        ids = {f.event_id for f in facts}
+        extra: dict[int, Fact] = {}
+        redo: set[str] = set()
+        for stream, record in self.old.items():
+            if record[2][0] in retracted:
+                redo.add(stream)
+            else:
+                fact = fact_from_record(organisation, stream, record)
+                extra[fact.position] = fact
+        wanted = {
+            str(ref)
+            for f in facts
+            if f.kind == _REFLECTION and f.data.get("form") in MERGED_FORMS
+            for ref in f.data.get("refs", ())
+        } - ids
+        if redo or wanted:
+
+            def needed(stream: str, record: FactRecord) -> bool:
+                if stream in redo and record[2][0] not in retracted and self.age(record) < 0:
+                    return True
+                return (
+                    record[1] in _SESSION_KINDS
+                    and record[2][0] in wanted
+                    and (takes_part is None or takes_part(stream, record))
+                )
+
+            found = view.facts(
+                organisation, known_at=known_at, persons=(), keep=needed, catch_up=False
+            )
+            for fact in found:
+                if fact.stream in redo:
+                    redo.discard(fact.stream)
+                    extra[fact.position] = fact
+                if fact.event_id in wanted:
+                    extra[fact.position] = fact
+        if not extra:
+            return facts
+        return sorted([*facts, *extra.values()], key=_fact_position)
 
 
 def _load(
@@ -216,16 +352,28 @@ def _load(
     known_at: KnownAt,
     low: float,
     high: float,
+    cut: _Cut | None,
 ) -> list[Fact]:
     """The live facts a level needs from the view, filtered before they are parsed.
 
     A person: their own stream, and outside person streams everything but the sessions they
     did not take part in. A team: everything outside person streams, the own streams of the
     persons who were members in ``[low, high]``, and the rest of the persons' registrations,
-    shares, advice and activities (its knowledge flow). The organisation: everything.
+    shares, advice and activities (its knowledge flow) and retractions. The organisation:
+    everything. With a ``cut``, only the records that can change a score at moments in
+    ``[low + window, high]`` (see ``_Cut``); without, every one of them.
     """
+
+    def within(stream: str, record: FactRecord) -> bool:
+        return cut is None or cut.keeps(stream, record)
+
     if level == "organisation":
-        return live_facts(view.facts(organisation, known_at=known_at, catch_up=False))
+        found = view.facts(
+            organisation, known_at=known_at, keep=None if cut is None else cut.keeps, catch_up=False
+        )
+        if cut is not None:
+            found = cut.complete(view, organisation, known_at, found)
+        return live_facts(found)
     assert entity is not None
     if level == "person":
         person = entity
@@ -233,21 +381,36 @@ def _load(
         def takes_part(stream: str, record: FactRecord) -> bool:
             return record[1] not in _SESSION_KINDS or person in record_value(record, "participants")
 
-        return live_facts(
-            view.facts(
-                organisation, known_at=known_at, persons=[person], keep=takes_part, catch_up=False
-            )
+        def wanted(stream: str, record: FactRecord) -> bool:
+            return takes_part(stream, record) and within(stream, record)
+
+        found = view.facts(
+            organisation, known_at=known_at, persons=[person], keep=wanted, catch_up=False
         )
-    shared = view.facts(organisation, known_at=known_at, persons=(), catch_up=False)
+        if cut is not None:
+            found = cut.complete(view, organisation, known_at, found, takes_part)
+        return live_facts(found)
+    shared = view.facts(
+        organisation,
+        known_at=known_at,
+        persons=(),
+        keep=None if cut is None else cut.keeps,
+        catch_up=False,
+    )
     members = LearningIndex.build(organisation, live_facts(shared)).ever_members(entity, low, high)
 
     def needed(stream: str, record: FactRecord) -> bool:
-        return stream in members or record[1] in _FLOW_KINDS
+        return (
+            stream in members or record[1] in _FLOW_KINDS or record[1] == K_RETRACTED
+        ) and within(stream, record)
 
     personal = view.facts(
         organisation, known_at=known_at, shared=False, keep=needed, catch_up=False
     )
-    return live_facts(sorted([*shared, *personal], key=_fact_position))
+    found = sorted([*shared, *personal], key=_fact_position)
+    if cut is not None:
+        found = cut.complete(view, organisation, known_at, found)
+    return live_facts(found)
 
 
 def _fact_position(fact: Fact) -> int:
@@ -286,6 +449,7 @@ def capacity(
     as_of: datetime | None = None,
     known_at: datetime | int | None = None,
     model: CapacityModel | None = None,
+    cut: bool = True,
 ) -> CapacityResult:
     """The learning capacity of a person, team or organisation: score, NJi profile, sub-scores.
 
@@ -299,6 +463,10 @@ def capacity(
     save sees that save. Raises ``InvalidValueError`` (bad level, a key at organisation level),
     ``EmptyKeyError`` (missing key), ``NaiveDatetimeError``, ``UnknownOrganisationError``,
     ``UnknownPersonError`` or ``UnknownTeamError``.
+
+    Only the facts that can change the result at ``as_of`` are read (``scoring.lookbacks``), so
+    the cost follows the window, not the whole history; ``cut=False`` reads every fact of the
+    level instead (the same result, slower: for comparison).
     """
     as_of_checked = check_moment(as_of, "as_of")
     level, key, entity, known_at, model, view = _prepare(
@@ -308,7 +476,8 @@ def capacity(
     t = moment.timestamp()
     with paused_gc():
         window = model.window_days * 86_400.0
-        facts = _load(view, organisation, level, entity, known_at, t - window, t)
+        chosen = _Cut(model, t, t, known_at) if cut else None
+        facts = _load(view, organisation, level, entity, known_at, t - window, t, chosen)
         index = LearningIndex.build(organisation, facts)
         scorer = Scorer(index, model, flow_scores_for_records(records, organisation, known_at))
         scored = scorer.score(level, entity, t)
@@ -378,11 +547,14 @@ def capacity_series(
     every: Every | timedelta = "month",
     known_at: datetime | int | None = None,
     model: CapacityModel | None = None,
+    cut: bool = True,
 ) -> CapacitySeries:
     """Capacity results at regular moments from ``start`` to ``end`` (inclusive), for plotting.
 
     The facts are read and folded once; every moment is then scored from the same index, so
-    the cost is one pass over the history plus the scoring, not one replay per moment.
+    the cost is one pass over the history plus the scoring, not one replay per moment. Only
+    the facts that can change a score at some moment of ``[start, end]`` are read;
+    ``cut=False`` reads every fact of the level (the same results, slower: for comparison).
     """
     first = check_moment(start, "start")
     last = check_moment(end, "end")
@@ -396,7 +568,9 @@ def capacity_series(
     with paused_gc():
         window = model.window_days * 86_400.0
         low, high = first.timestamp() - window, last.timestamp()
-        facts = _load(view, organisation, level, entity, known_at, low, high)
+        # One cut for all moments: what any moment of [start, end] can read.
+        chosen = _Cut(model, first.timestamp(), high, known_at) if cut else None
+        facts = _load(view, organisation, level, entity, known_at, low, high, chosen)
         index = LearningIndex.build(organisation, facts)
         scorer = Scorer(index, model, flow_scores_for_records(records, organisation, known_at))
         scored = [scorer.score(level, entity, moment.timestamp()) for moment in moments]
