@@ -8,6 +8,7 @@ malformed, duplicate and blank lines; and the same errors for input refused as a
 
 from __future__ import annotations
 
+import inspect
 import os
 import sqlite3
 import uuid
@@ -185,18 +186,15 @@ def test_a_json_array_over_the_limit_is_refused_before_anything_is_stored(
         assert len(list(records.events())) == 1  # the organisation's registration only
 
 
-def test_parallel_is_chosen_for_large_files_only(tmp_path: Path) -> None:
+def test_parallel_is_asked_for_and_needs_a_file(tmp_path: Path) -> None:
     small = tmp_path / "small.ndjson"
     small.write_bytes(_line("valid", 1))
-    assert not imp._use_pipeline(small, None)
     assert imp._use_pipeline(small, True)
+    assert imp._use_pipeline(str(small), True)
     assert not imp._use_pipeline(small, False)
     assert not imp._use_pipeline(small.read_bytes(), True)  # bytes: read in this process
     assert not imp._use_pipeline(tmp_path / "missing.ndjson", True)
-    large = tmp_path / "large.ndjson"
-    with large.open("wb") as out:
-        out.truncate(imp.PARALLEL_MIN_BYTES)
-    assert imp._use_pipeline(large, None)
+    assert inspect.signature(import_statements).parameters["parallel"].default is False
 
 
 def _import_in_daemon(path: str, url: str, out: Any) -> None:

@@ -541,8 +541,6 @@ def _prepare_all(
 _CHUNK, _ERROR, _END = b"C", b"E", b"Z"
 #: Statements per message of the preparing process.
 _PIPELINE_CHUNK: Final = 250
-#: A file at least this large is prepared in a second process (``parallel=None``).
-PARALLEL_MIN_BYTES: Final = 8 * 1024 * 1024
 
 
 def _parallel_possible() -> bool:
@@ -1890,7 +1888,7 @@ def import_statements(
     batch_size: int = BATCH_SIZE,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
     fast: bool = True,
-    parallel: bool | None = None,
+    parallel: bool = False,
 ) -> ImportSummary:
     """Import xAPI statements into ``organisation``; returns what happened to each.
 
@@ -1917,10 +1915,9 @@ def import_statements(
         Record simple person statements in batches (the default); False records every statement
         through the commands of ``Records`` one by one. Both store the same events.
     parallel:
-        Read, parse, validate and hash the statements of a file in a second process while this
-        one records them (Linux, two CPUs or more; a path ``source`` only). None (the default)
-        does so for files of ``PARALLEL_MIN_BYTES`` or more; False never; True for any file.
-        The outcome is the same either way.
+        Read, parse, validate, hash and map the statements of a file (a path ``source``) in a
+        second process while this one records them (Linux, two CPUs or more). It helps only when
+        a second CPU is free; on a busy machine it is slower. The outcome is the same either way.
 
     Every statement is validated, mapped and recorded on its own: an invalid one is reported
     (with its NDJSON line or array index) and the others are still stored. Importing the same
@@ -1959,16 +1956,11 @@ def import_statements(
     return importer.summary
 
 
-def _use_pipeline(source: Source, parallel: bool | None) -> bool:
+def _use_pipeline(source: Source, parallel: bool) -> bool:
     """Whether :func:`import_statements` prepares ``source`` in a second process."""
-    if parallel is False or not isinstance(source, str | os.PathLike):
+    if not parallel or not isinstance(source, str | os.PathLike) or not _parallel_possible():
         return False
-    if not _parallel_possible():
-        return False
-    path = Path(source)
-    if not path.is_file():
-        return False  # _read reports it
-    return parallel is True or path.stat().st_size >= PARALLEL_MIN_BYTES
+    return Path(source).is_file()  # else _read reports it
 
 
 def _report(
@@ -1994,7 +1986,6 @@ def _report(
 __all__ = [
     "BATCH_SIZE",
     "MAX_DOCUMENT_BYTES",
-    "PARALLEL_MIN_BYTES",
     "ImportItem",
     "ImportProgress",
     "ImportSummary",
