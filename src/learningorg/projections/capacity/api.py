@@ -359,7 +359,8 @@ def _load(
     A person: their own stream, and outside person streams everything but the sessions they
     did not take part in. A team: everything outside person streams, the own streams of the
     persons who were members in ``[low, high]``, and the rest of the persons' registrations,
-    shares, advice and activities (its knowledge flow) and retractions. The organisation:
+    shares, advice and activities (its knowledge flow); retractions are stored outside person
+    streams (their kind belongs to any stream), so every level reads them all. The organisation:
     everything. With a ``cut``, only the records that can change a score at moments in
     ``[low + window, high]`` (see ``_Cut``); without, every one of them.
     """
@@ -400,9 +401,7 @@ def _load(
     members = LearningIndex.build(organisation, live_facts(shared)).ever_members(entity, low, high)
 
     def needed(stream: str, record: FactRecord) -> bool:
-        return (
-            stream in members or record[1] in _FLOW_KINDS or record[1] == K_RETRACTED
-        ) and within(stream, record)
+        return (stream in members or record[1] in _FLOW_KINDS) and within(stream, record)
 
     personal = view.facts(
         organisation, known_at=known_at, shared=False, keep=needed, catch_up=False
