@@ -52,6 +52,11 @@ class LearningRecords(Records):
     True
     >>> records.close()
 
+    Every query below reads only what one organisation recorded and takes the two time axes:
+    ``as_of`` (business time: only what occurred at or before it counts; default now) and
+    ``known_at`` (a position in the total order or an aware recording time: only what had been
+    recorded by then; default everything).
+
     Parameters
     ----------
     store:
@@ -62,11 +67,6 @@ class LearningRecords(Records):
         The default ``recorded_by`` of the events this instance records.
     clock:
         Returns the recording time (``recorded_at``) of new events.
-
-    Every query below reads only what one organisation recorded and takes the two time axes:
-    ``as_of`` (business time: only what occurred at or before it counts; default now) and
-    ``known_at`` (a position in the total order or an aware recording time: only what had been
-    recorded by then; default everything).
     """
 
     # ------------------------------------------------------------------ capacity
@@ -87,7 +87,7 @@ class LearningRecords(Records):
         team's external key (None for the organisation). ``model`` changes weights, targets
         and windows. The result holds the score, the NJi profile (V, U, M, S) and every
         sub-score with its numerator, target, norm source and contributing event ids.
-        See :func:`learningorg.projections.capacity.capacity`.
+        See ``learningorg.projections.capacity.capacity``.
         """
         return _capacity.capacity(
             self, organisation, level, key, as_of=as_of, known_at=known_at, model=model
@@ -139,7 +139,7 @@ class LearningRecords(Records):
         Edges run from knowledge source to recipient with ``weight`` (decayed), ``count``,
         ``channels``, ``first_at``, ``last_at``, ``cross_team`` and ``distance``. Only events
         that occurred in ``[since, until]`` count. Analyse it with the functions of
-        :mod:`learningorg.projections.knowledge_flow`.
+        ``learningorg.projections.knowledge_flow``.
         """
         return _flow.graph_for(
             self,
@@ -162,7 +162,7 @@ class LearningRecords(Records):
     ) -> dict[str, Any]:
         """Brokers, silos, fragile ties, communities and team boundaries, as plain JSON data.
 
-        See :func:`learningorg.projections.knowledge_flow.knowledge_flow_report`.
+        See ``learningorg.projections.knowledge_flow.knowledge_flow_report``.
         """
         history = _flow.StoredHistory.read(self, organisation, known_at)
         return _flow.knowledge_flow_report(history, as_of=as_of, since=since, until=until)
@@ -184,7 +184,7 @@ class LearningRecords(Records):
         Per professional and registration period: achieved, required and expected-by-now per
         requirement, the status (``met``, ``on_track``, ``at_risk``, ``short``), the end date
         and what is still needed. ``profile`` selects another register's rules.
-        See :func:`learningorg.projections.compliance.compliance`.
+        See ``learningorg.projections.compliance.compliance``.
         """
         return _compliance.compliance(
             self, organisation, level, key, as_of=as_of, known_at=known_at, profile=profile
@@ -205,7 +205,7 @@ class LearningRecords(Records):
 
         Each statement is validated, mapped to events and stored; invalid ones are reported
         with their line or index and the others still stored. Importing the same input again
-        stores nothing twice. See :func:`learningorg.interop.xapi.importer.import_statements`.
+        stores nothing twice. See ``learningorg.interop.xapi.importer.import_statements``.
         """
         return _xapi_in.import_statements(
             self,
@@ -247,7 +247,7 @@ class LearningRecords(Records):
 
         The scope offers the commands and queries above without their ``organisation``
         argument; ids of another organisation raise ``OrganisationScopeError``.
-        See :class:`learningorg.scope.OrganisationScope`.
+        See ``learningorg.scope.OrganisationScope``.
         """
         return OrganisationScope(self, organisation)
 

@@ -21,7 +21,7 @@ from learningorg.domain.errors import InvalidValueError
 if TYPE_CHECKING:
     from learningorg.records import LearningRecords
 
-#: The columns of :func:`history_frame`, in order, with their pandas dtypes.
+#: The columns of ``history_frame``, in order, with their pandas dtypes.
 HISTORY_COLUMNS: dict[str, str] = {
     "position": "int64",
     "topic": "string",
@@ -146,7 +146,7 @@ def history_rows(
     pseudonym_key: bytes | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """The history as plain dicts (the rows of :func:`history_frame`), needing no pandas."""
+    """The history as plain dicts (the rows of ``history_frame``), needing no pandas."""
     if pseudonyms not in ("keyed", "ordinal"):
         msg = f"pseudonyms {pseudonyms!r} is unknown; use 'keyed' or 'ordinal'"
         raise InvalidValueError(msg)

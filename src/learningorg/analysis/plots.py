@@ -1,6 +1,6 @@
 """Plots of learning histories with matplotlib on the Agg backend (analysis layer).
 
-Every function returns a matplotlib ``Figure``; :func:`figure_png` turns one into PNG bytes
+Every function returns a matplotlib ``Figure``; ``figure_png`` turns one into PNG bytes
 without timestamps or software tags, so the same data always gives the same image.
 """
 

@@ -39,7 +39,7 @@ CAPACITY_COLUMNS: tuple[str, ...] = (
     "insufficient_data",
 )
 
-#: The columns of :func:`compliance_rows`.
+#: The columns of ``compliance_rows``.
 COMPLIANCE_COLUMNS: tuple[str, ...] = (
     "person",
     "team",
@@ -154,7 +154,7 @@ def compliance_rows(result: ComplianceResult) -> list[dict[str, Any]]:
 
 
 def compliance_frame(result: ComplianceResult) -> Any:
-    """:func:`compliance_rows` as a DataFrame."""
+    """``compliance_rows`` as a DataFrame."""
     pd = require("pandas")
     return pd.DataFrame(compliance_rows(result), columns=list(COMPLIANCE_COLUMNS))
 

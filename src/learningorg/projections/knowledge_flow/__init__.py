@@ -15,8 +15,8 @@ networkx, ``f(G, *, weight=...)``:
   ``internal_density``, ``internal_reciprocity``;
 - change (``compare``): ``diff_snapshots``;
 
-or all at once with ``knowledge_flow_report``. Export with ``learningorg.projections
-.knowledge_flow.exports`` (GraphML, GEXF, node-link JSON, PNG).
+or all at once with ``knowledge_flow_report``. Export with
+``learningorg.projections.knowledge_flow.exports`` (GraphML, GEXF, node-link JSON, PNG).
 """
 
 from learningorg.projections.knowledge_flow.api import LEVELS, Level, graph_for

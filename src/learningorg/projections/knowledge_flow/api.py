@@ -63,7 +63,7 @@ def graph_for(
         membership are taken then.
     known_at : int or datetime, optional
         Only what had been recorded by then (a position or a recording time).
-    level : {"person", "team"}
+    level : Literal["person", "team"]
         Persons (``build_person_graph``) or teams (``build_team_graph``).
 
     Returns

@@ -47,7 +47,7 @@ def strength(
         A knowledge-flow graph (edges from source to recipient).
     weight : str or None
         The edge attribute to sum (None: count the edges).
-    direction : {"in", "out", "both"}
+    direction : Literal["in", "out", "both"]
         Incoming edges (what a person receives), outgoing (what they pass on), or both.
 
     Returns

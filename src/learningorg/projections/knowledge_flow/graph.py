@@ -939,7 +939,7 @@ def build_team_graph(source: nx.DiGraph | FlowHistory, **options: Any) -> nx.DiG
 
     Parameters
     ----------
-    source : History, StoredHistory or networkx.DiGraph
+    source : History | StoredHistory | networkx.DiGraph
         A history (the graph is built for ``options``), or a person graph returned by
         ``build_person_graph`` (the graph has its window; then give no options).
     **options

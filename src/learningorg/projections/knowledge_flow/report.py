@@ -81,8 +81,12 @@ def knowledge_flow_report(
     history : History or StoredHistory
         One organisation's history (retractions applied): in memory, or streamed from a store
         (``StoredHistory.read``; memory bounded by persons and teams, not events).
-    as_of, since, until, half_life_days, window_days
-        The window, as in ``build_person_graph``.
+    as_of, since, until : datetime, optional
+        The evaluation moment and the window of event times, as in ``build_person_graph``.
+    half_life_days : float
+        The half-life of a contribution's weight, as in ``build_person_graph``.
+    window_days : float or None
+        How far back events count, as in ``build_person_graph``.
     top : int
         How many persons to list per ranking.
     timings : dict, optional
