@@ -1176,7 +1176,9 @@ def erase(
     organisation capacity, compliance, the knowledge-flow graph) stay as they were, under their
     pseudonymous id. Erasing again changes nothing.
 
-    Example: learningorg erase E001 --store sqlite:///learning.db -o jeugdzorg-noord --yes
+    Example (in the demo's folder, demo-output/):
+
+        learningorg erase E3001 --store sqlite:///demo.db -o de-brug --yes
     """
     with _open(store) as records:
         key = _organisation(records, organisation)

@@ -12,10 +12,11 @@ import json
 import os
 import re
 import shlex
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import closing, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from learningorg.cli import main
 from learningorg.xapi import validate
 
 COMMANDS = ("init", "history", "demo", "validate", "export", "ingest", "capacity", "flow",
-            "compliance")  # fmt: skip
+            "compliance", "erase")  # fmt: skip
 VALID = {
     "actor": {"objectType": "Agent", "mbox": "mailto:sanne@example.org"},
     "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
@@ -133,10 +134,12 @@ def test_no_arguments_prints_help(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_help_has_an_example_that_runs(command: str, workdir: Path) -> None:
+def test_every_help_has_an_example_that_runs(command: str, workdir: Path, tmp_path: Path) -> None:
     """Each command's --help shows an example; pasted in the demo's folder, it works.
 
     The demo's own example (the full two-year demo) is run by tests/integration/test_demo.py.
+    erase's example changes the store for good, so it is pasted in a folder of its own holding
+    a copy of the demo's store (the shared one stays as the other tests read it).
     """
     result = run(command, "--help", cwd=workdir)
     assert result.returncode == 0, result.stderr
@@ -149,8 +152,19 @@ def test_every_help_has_an_example_that_runs(command: str, workdir: Path) -> Non
     if command == "demo":
         assert example == ["learningorg", "demo", "--seed", "2024", "--out", "demo-output"]
         return
-    pasted = run(*example[1:], cwd=workdir / "demo-output")
+    folder = workdir / "demo-output"
+    if command == "erase":
+        folder = tmp_path / "demo-output"
+        folder.mkdir()
+        with (
+            closing(sqlite3.connect(workdir / "demo-output" / "demo.db")) as source,
+            closing(sqlite3.connect(folder / "demo.db")) as copy,
+        ):
+            source.backup(copy)  # the online backup: whole, whatever is in the -wal file
+    pasted = run(*example[1:], cwd=folder)
     assert pasted.returncode == 0, pasted.stderr
+    if command == "erase":
+        assert pasted.stdout.startswith(f"erased {example[2]} of "), pasted.stdout
 
 
 def test_init_creates_a_store(tmp_path: Path) -> None:
