@@ -6,11 +6,14 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 from uuid import uuid4
 
 import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from learningorg import LearningRecords
 from learningorg import errors as err
@@ -31,6 +34,8 @@ T0 = datetime(2025, 3, 1, tzinfo=UTC)
         ("postgresql://postgres@127.0.0.1:5432/", "names no database"),
         ("postgresql://postgres@127.0.0.1:99999/test", "invalid port"),
         ("postgresql://postgres@127.0.0.1/test?schema=a;drop", "not a plain identifier"),
+        ("postgresql://postgres@127.0.0.1/test?sslmode=require", "unknown parameter.*PGSSLMODE"),
+        ("postgresql://postgres@127.0.0.1/test?conect_timeout=5", "unknown parameter.*conect"),
     ],
 )
 def test_bad_store_urls_say_what_to_write(url: str, problem: str) -> None:
@@ -43,6 +48,29 @@ def test_unreachable_postgres_is_a_store_error() -> None:
     """A server that does not answer gives a StoreError naming the URL (password hidden)."""
     with pytest.raises(err.StoreError, match=r"postgres:\*\*\*@127.0.0.1:1/"):
         LearningRecords("postgresql://postgres:secret@127.0.0.1:1/test")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    password=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1),
+    port=st.sampled_from(["5432", "99999", "x"]),
+    query=st.sampled_from(["", "?schema=a;drop", "?connect_timeout=soon", "?sslmode=require"]),
+)
+def test_no_message_or_display_shows_a_password(password: str, port: str, query: str) -> None:
+    """The password of a PostgreSQL URL, written percent-escaped as URLs require, never shows.
+
+    Neither in ``display_url`` nor in the message of a URL that is refused (the server is not
+    contacted: each URL here is refused before connecting, or parsed only).
+    """
+    written = quote(password, safe="")
+    url = f"postgresql://hr:{written}@127.0.0.1:{port}/test{query}"
+    try:
+        shown = parse_store_url(url).display_url
+    except err.StoreError as error:
+        shown = str(error)
+    assert "hr:***@127.0.0.1" in shown
+    assert f":{written}@" not in shown
+    assert f":{password}@" not in shown
 
 
 def test_default_store_and_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:

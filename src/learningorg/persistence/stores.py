@@ -66,12 +66,7 @@ class StoreConfig:
     @property
     def display_url(self) -> str:
         """The URL with any password and cipher key hidden, for messages and logs."""
-        url = self.url
-        if self.postgres and self.postgres.password:
-            url = url.replace(f":{self.postgres.password}@", ":***@")
-        if self.cipher_key:
-            url = re.sub(r"(cipher_key=)[^&]*", r"\1***", url)
-        return url
+        return hide_secrets(self.url)
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing ``Application`` environment for this store."""
@@ -127,7 +122,7 @@ def parse_store_url(url: str) -> StoreConfig:
     """
     if not isinstance(url, str) or not url.strip():
         msg = (
-            f"store URL {url!r} is empty; use memory://, sqlite:///path/to/file.db "
+            f"store URL {_safe(url)!r} is empty; use memory://, sqlite:///path/to/file.db "
             "or postgresql://user@host:port/database"
         )
         raise StoreURLError(msg)
@@ -135,7 +130,7 @@ def parse_store_url(url: str) -> StoreConfig:
     scheme = scheme.lower()
     if not sep:
         msg = (
-            f"store URL {url!r} has no scheme; use memory://, sqlite:///path/to/file.db "
+            f"store URL {_safe(url)!r} has no scheme; use memory://, sqlite:///path/to/file.db "
             "or postgresql://user@host:port/database"
         )
         raise StoreURLError(msg)
@@ -145,7 +140,7 @@ def parse_store_url(url: str) -> StoreConfig:
         unknown = sorted(set(parse_qs(query)) - {"cipher_key"})
         if unknown:
             msg = (
-                f"store URL {_hide_key(url)!r} has the unknown parameter(s) "
+                f"store URL {_safe(url)!r} has the unknown parameter(s) "
                 f"{', '.join(unknown)}; a {scheme} store takes only cipher_key"
             )
             raise StoreURLError(msg)
@@ -156,7 +151,7 @@ def parse_store_url(url: str) -> StoreConfig:
     if scheme in {"postgresql", "postgres"}:
         return replace(_parse_postgres(url), cipher_key=cipher_key)
     msg = (
-        f"store URL {url!r} has the unknown scheme {scheme!r}; use memory://, "
+        f"store URL {_safe(url)!r} has the unknown scheme {scheme!r}; use memory://, "
         "sqlite:///path/to/file.db or postgresql://user@host:port/database"
     )
     raise StoreURLError(msg)
@@ -167,8 +162,24 @@ def new_cipher_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
-def _hide_key(url: str) -> str:
-    return re.sub(r"(cipher_key=)[^&]*", r"\1***", url)
+def hide_secrets(url: str) -> str:
+    """``url`` with the password of its user part and its ``cipher_key`` shown as ``***``.
+
+    Works on the text as written (percent-escapes included), so every message and log that
+    names a store URL can use it, even for a URL that does not parse.
+    """
+    url = re.sub(r"(cipher_key=)[^&#]*", r"\1***", url)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    user, at, host = authority.rpartition("@")
+    if at and ":" in user:
+        user = user.split(":", 1)[0] + ":***"
+    return f"{scheme}{sep}{user}{at}{host}{slash}{tail}"
+
+
+_safe = hide_secrets  # for the messages below
 
 
 def _cipher_key(url: str) -> str | None:
@@ -183,7 +194,7 @@ def _cipher_key(url: str) -> str | None:
         raw = b""
     if len(raw) not in (16, 24, 32):
         msg = (
-            f"the cipher_key of store URL {_hide_key(url)!r} is not 16, 24 or 32 bytes in "
+            f"the cipher_key of store URL {_safe(url)!r} is not 16, 24 or 32 bytes in "
             "URL-safe base64; make one with learningorg.persistence.stores.new_cipher_key()"
         )
         raise StoreURLError(msg)
@@ -193,7 +204,7 @@ def _cipher_key(url: str) -> str | None:
 def _parse_sqlite(url: str, rest: str) -> StoreConfig:
     if not rest.startswith("/") or rest == "/":
         msg = (
-            f"SQLite store URL {url!r} has no file path; write sqlite:///relative/file.db "
+            f"SQLite store URL {_safe(url)!r} has no file path; write sqlite:///relative/file.db "
             "(three slashes) or sqlite:////absolute/file.db (four)"
         )
         raise StoreURLError(msg)
@@ -203,17 +214,17 @@ def _parse_sqlite(url: str, rest: str) -> StoreConfig:
     parent = Path(path).expanduser().resolve().parent
     if not parent.is_dir():
         msg = (
-            f"cannot open SQLite store {url!r}: the folder {str(parent)!r} does not exist; "
+            f"cannot open SQLite store {_safe(url)!r}: the folder {str(parent)!r} does not exist; "
             "create it first or choose another path"
         )
         raise StoreError(msg)
     if Path(path).is_dir():
-        msg = f"cannot open SQLite store {url!r}: {path!r} is a folder; give a file name"
+        msg = f"cannot open SQLite store {_safe(url)!r}: {path!r} is a folder; give a file name"
         raise StoreError(msg)
     target = Path(path).expanduser()
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         msg = (
-            f"cannot open SQLite store {url!r}: {str(target)!r} or its folder is read-only; "
+            f"cannot open SQLite store {_safe(url)!r}: {str(target)!r} or its folder is read-only; "
             "SQLite writes the file and its -wal and -shm files there, so make them writable "
             "or copy the store to a writable folder"
         )
@@ -221,32 +232,44 @@ def _parse_sqlite(url: str, rest: str) -> StoreConfig:
     return StoreConfig(url=url, kind="sqlite", sqlite_path=str(target))
 
 
+_POSTGRES_OPTIONS = frozenset({"schema", "connect_timeout", "cipher_key"})
+
+
 def _parse_postgres(url: str) -> StoreConfig:
     parts = urlsplit(url)
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
         msg = (
-            f"PostgreSQL store URL {url!r} names no database; "
+            f"PostgreSQL store URL {_safe(url)!r} names no database; "
             "write postgresql://user@host:port/database"
         )
         raise StoreURLError(msg)
     try:
         port = parts.port or 5432
     except ValueError:
-        msg = f"PostgreSQL store URL {url!r} has an invalid port; use a number such as 5432"
+        msg = f"PostgreSQL store URL {_safe(url)!r} has an invalid port; use a number such as 5432"
         raise StoreURLError(msg) from None
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = sorted(set(query) - _POSTGRES_OPTIONS)
+    if unknown:
+        msg = (
+            f"PostgreSQL store URL {_safe(url)!r} has the unknown parameter(s) "
+            f"{', '.join(unknown)}; it takes only {', '.join(sorted(_POSTGRES_OPTIONS))} "
+            "(other connection settings, such as sslmode, go in libpq's environment "
+            "variables, e.g. PGSSLMODE=require)"
+        )
+        raise StoreURLError(msg)
     schema = query.get("schema", ["public"])[0]
     if not _SCHEMA_NAME.match(schema):
         msg = (
-            f"PostgreSQL schema {schema!r} in {url!r} is not a plain identifier; "
+            f"PostgreSQL schema {schema!r} in {_safe(url)!r} is not a plain identifier; "
             "use letters, digits and underscores"
         )
         raise StoreURLError(msg)
     timeout = query.get("connect_timeout", ["10"])[0]
     if not timeout.isdigit() or int(timeout) < 1:
         msg = (
-            f"PostgreSQL connect_timeout {timeout!r} in {url!r} is not a whole number of "
+            f"PostgreSQL connect_timeout {timeout!r} in {_safe(url)!r} is not a whole number of "
             "seconds; use for example connect_timeout=10"
         )
         raise StoreURLError(msg)
