@@ -206,24 +206,18 @@ class EncodedEvent:
 
 def _stored_encoded(mapper: Mapper[UUID], event: EncodedEvent) -> StoredEvent:
     """The row of ``event``, as ``PydanticMapper.to_stored_event`` makes it from the event."""
+    pydantic_mapper = cast(PydanticMapper, mapper)
     state = event.state
     if type(state) is bytes:
         data = state
     else:
         assert isinstance(state, dict)
-        keys = cast(PydanticMapper, mapper).person_keys
+        keys = pydantic_mapper.person_keys
         if keys is not None:
             seal(state, event.topic, event.originator_id, keys.key_for_writing)
         data = orjson.dumps(state)
-    if mapper.compressor:
-        data = mapper.compressor.compress(data)
-    if mapper.cipher:
-        data = mapper.cipher.encrypt(data)
-    return StoredEvent(
-        originator_id=event.originator_id,
-        originator_version=event.originator_version,
-        topic=event.topic,
-        state=data,
+    return pydantic_mapper.stored_row(
+        event.originator_id, event.originator_version, event.topic, data
     )
 
 

@@ -81,15 +81,16 @@ class PydanticMapper(Mapper[UUID]):
         """Convert an event to the row eventsourcing stores."""
         event = cast(LearningEvent, domain_event)
         data = encode_state(event, self.person_keys)
+        return self.stored_row(event.originator_id, event.originator_version, event.TOPIC, data)
+
+    def stored_row(self, originator_id: UUID, version: int, topic: str, data: bytes) -> StoredEvent:
+        """The row of an event whose state is already encoded: compressed and encrypted here."""
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
             data = self.cipher.encrypt(data)
         return StoredEvent(
-            originator_id=event.originator_id,
-            originator_version=event.originator_version,
-            topic=event.TOPIC,
-            state=data,
+            originator_id=originator_id, originator_version=version, topic=topic, state=data
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
