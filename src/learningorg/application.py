@@ -1224,7 +1224,9 @@ class Records:
         """Register a person under their external key; registering again changes nothing."""
         org = self._require_organisation(organisation)
         key = _key(key, "person key")
-        payload = {"key": key, "name": name, "email": email.strip().lower() if email else None}
+        # A blank email is no email: stored as absent, so it reads (and exports) as such.
+        email = (email or "").strip().lower() or None
+        payload = {"key": key, "name": name, "email": email}
         return self._record(
             Person,
             org.key,

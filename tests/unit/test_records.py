@@ -60,6 +60,21 @@ def test_registering_twice_is_idempotent(records: LearningRecords) -> None:
     assert history_size(records) == before
 
 
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [(None, None), ("", None), ("  \t", None), (" Sanne@Example.ORG ", "sanne@example.org")],
+)
+def test_email_is_trimmed_lowercased_and_blank_means_none(
+    records: LearningRecords, given: str | None, stored: str | None
+) -> None:
+    """A blank email is stored as absent (xAPI has no empty mbox, so it could not round-trip)."""
+    records.register_organisation(ORG, "Jeugdzorg Noord", occurred_at=T0)
+    records.register_person(ORG, "P1", email=given, occurred_at=T0)
+    (registered,) = records.stream(ORG, "person", "P1")
+    assert isinstance(registered, ev.PersonRegistered)
+    assert registered.email == stored
+
+
 def test_importing_the_same_history_twice_leaves_one_copy(records: LearningRecords) -> None:
     """Facts recorded with idempotency keys are stored once however often they are sent."""
     seed(records)
