@@ -5,7 +5,15 @@ intervisions, courses) for a few hundred people in a few dozen teams, as an HR s
 day; reader threads meanwhile ask for team, person and organisation capacity and for the team
 knowledge-flow graph (of the last 90 days, and of the default window, the last 365 days). The
 readers run in a process of their own, as an analyst's or a dashboard's would: in one process
-their CPU-bound queries would hold the GIL and starve the writers. Every ``--interval`` seconds
+their CPU-bound queries would hold the GIL and starve the writers.
+
+The events occur over as many years of business time as the organisation needs to produce them
+at ``--rate`` events per person per year (200 by default: a reflection a week, knowledge shared
+a few times a month, some courses and intervisions; 500 persons and 1,000,000 events span ten
+years), and every query asks as of the business time the writers have reached, as a dashboard
+asks "now". So the queries' 365-day window fills during the first year of history and then holds
+a year's worth of events while the store keeps growing: from then on (the steady state) memory
+must stay flat, whatever the store's size. Every ``--interval`` seconds
 it prints the events stored, the write rate, the resident memory (RSS) of the writer and the
 reader process and the readers' latencies, and at the end a summary with:
 
@@ -14,7 +22,8 @@ reader process and the readers' latencies, and at the end a summary with:
 - p50 / p99 latency per kind of query, over the whole run and over the last tenth of the events
   (the queries on the largest store);
 - RSS of each process after the first window, at the peak and at the end, and the end as a
-  ratio of the first window (flat memory: close to 1; it must not grow with the events).
+  ratio of the first window; the same from the first sample of the steady state (flat memory:
+  close to 1; it must not grow with the events).
 
     .venv/bin/python benchmarks/soak.py                      # 1,000,000 events (long)
     .venv/bin/python benchmarks/soak.py --events 100000      # about a minute or two
@@ -44,6 +53,8 @@ from learningorg import LearningRecords
 from learningorg.domain.events import DIMENSIONS as DIMENSIONS_OF_EVENTS
 
 ORG = "soak"
+#: The capacity model's default window, in days (the 365-day flow query reads the same).
+WINDOW_DAYS = 365
 DIMENSIONS = DIMENSIONS_OF_EVENTS
 
 
@@ -71,19 +82,35 @@ def _queries(
     rng: random.Random,
     persons: list[str],
     teams: list[str],
-    now: datetime,
+    clock: Callable[[], datetime],
 ) -> list[tuple[str, Callable[[], object]]]:
-    since = now - timedelta(days=90)
+    """The kinds of query, each asked as of ``clock()``: the business time the writers reached."""
+
+    def team() -> object:
+        return records.capacity(ORG, "team", rng.choice(teams), as_of=clock())
+
+    def person() -> object:
+        return records.capacity(ORG, "person", rng.choice(persons), as_of=clock())
+
+    def organisation() -> object:
+        return records.capacity(ORG, "organisation", as_of=clock())
+
+    def flow_90d() -> object:
+        now = clock()
+        return records.knowledge_flow_graph(
+            ORG, level="team", since=now - timedelta(days=90), until=now, as_of=now
+        )
+
+    def flow_365d() -> object:
+        # the default window: the last 365 days before as_of, as the capacity model reads it
+        return records.knowledge_flow_graph(ORG, level="team", as_of=clock())
+
     return [
-        ("capacity team", lambda: records.capacity(ORG, "team", rng.choice(teams))),
-        ("capacity person", lambda: records.capacity(ORG, "person", rng.choice(persons))),
-        ("capacity organisation", lambda: records.capacity(ORG, "organisation")),
-        (
-            "flow team graph 90d",
-            lambda: records.knowledge_flow_graph(ORG, level="team", since=since),
-        ),
-        # the default window: the last 365 days before now, as the capacity model reads it
-        ("flow team graph 365d", lambda: records.knowledge_flow_graph(ORG, level="team")),
+        ("capacity team", team),
+        ("capacity person", person),
+        ("capacity organisation", organisation),
+        ("flow team graph 90d", flow_90d),
+        ("flow team graph 365d", flow_365d),
     ]
 
 
@@ -103,7 +130,7 @@ def reader_process(
     interval: float,
     persons: list[str],
     teams: list[str],
-    now: datetime,
+    business_time: Any,
     kinds: list[str] | None,
     out: Any,
     stop: Any,
@@ -115,13 +142,17 @@ def reader_process(
     """
     records = LearningRecords(store)
     chosen = set(kinds or QUERY_KINDS)
+
+    def clock() -> datetime:
+        return datetime.fromtimestamp(business_time.value, UTC)
+
     lock = threading.Lock()
     finished: list[tuple[str, float]] = []
     errors: list[str] = []
 
     def read(seed: int) -> None:
         rng = random.Random(seed)
-        queries = [q for q in _queries(records, rng, persons, teams, now) if q[0] in chosen]
+        queries = [q for q in _queries(records, rng, persons, teams, clock) if q[0] in chosen]
         while not stop.is_set():
             kind, query = rng.choice(queries)
             started = time.perf_counter()
@@ -167,8 +198,14 @@ class Soak:
         self.members: dict[str, list[str]] = defaultdict(list)
         for person, team in self.team_of.items():
             self.members[team].append(person)
+        # Business time: the history ends now and spans as many years as the organisation needs
+        # to produce the events at ``--rate`` events per person per year.
         self.now = datetime.now(UTC)
-        self.start = self.now - timedelta(days=730)
+        self.years = args.events / (args.persons * args.rate)
+        self.start = self.now - timedelta(days=365.25 * self.years)
+        #: The business time of the latest event claimed by a writer (POSIX seconds), shared
+        #: with the reader process: its queries ask "as of now" in the history being written.
+        self.clock = multiprocessing.get_context("spawn").Value("d", self.start.timestamp())
         self.events = 0
         self.lock = threading.Lock()
         self.latencies: dict[str, list[float]] = defaultdict(list)
@@ -196,14 +233,20 @@ class Soak:
             self.events += 1
             return self.events
 
+    def business_time(self, n: int) -> datetime:
+        """When the ``n``-th event occurs: evenly spread over the history's years."""
+        span = (self.now - self.start).total_seconds()
+        return self.start + timedelta(seconds=span * n / self.args.events)
+
     def write(self, seed: int) -> None:
         """Record events one command each until the total is reached."""
         rng = random.Random(seed)
-        span = (self.now - self.start).total_seconds()
         records = self.records
         try:
             while (n := self._claim()) is not None:
-                at = self.start + timedelta(seconds=span * n / self.args.events)
+                at = self.business_time(n)
+                with self.clock.get_lock():
+                    self.clock.value = max(self.clock.value, at.timestamp())
                 person = rng.choice(self.persons)
                 team = self.team_of[person]
                 roll = rng.random()
@@ -262,9 +305,12 @@ class Soak:
                 self.late[kind].append(seconds)
         self.errors.extend(errors)
         p50_ms = {k: round(percentile(v, 0.5) * 1000, 1) for k, v in window.items()}
+        day = (self.clock.value - self.start.timestamp()) / 86_400
         sample: dict[str, Any] = {
             "seconds": round(now - began, 1),
             "events": events,
+            # days of business time written; from day 365 on the queries' window is full
+            "business_day": round(day, 1),
             "rate": round((events - last_events) / max(now - last_time, 1e-9)),
             "rss_mib": round(rss_mib(), 1),
             "reader_rss_mib": round(reader_rss, 1),
@@ -299,7 +345,7 @@ class Soak:
                 self.args.interval,
                 self.persons,
                 self.teams,
-                self.now,
+                self.clock,
                 self.args.queries,
                 reports,
                 stop,
@@ -319,11 +365,16 @@ class Soak:
         rates = [s["rate"] for s in self.samples if s["rate"] > 0]
         rss = [s["rss_mib"] for s in self.samples]
         reader_rss = [s["reader_rss_mib"] for s in self.samples]
+        # Steady state: once a whole window of the capacity model (365 days) has been written,
+        # a query reads as much as it ever will; before, its window is still filling.
+        steady = [s for s in self.samples if s["business_day"] >= WINDOW_DAYS]
         return {
             "store": self.store,
             "events": self.events,
             "persons": len(self.persons),
             "teams": len(self.teams),
+            "rate_per_person_year": self.args.rate,
+            "history_years": round(self.years, 2),
             "writers": self.args.writers,
             "reader_threads": self.args.readers,
             "seconds": round(seconds, 1),
@@ -335,6 +386,9 @@ class Soak:
                 "writer_start": round(rss_start, 1),
                 **_flatness("writer", rss),
                 **_flatness("reader", reader_rss),
+                "steady_from_events": steady[0]["events"] if steady else None,
+                **_flatness("writer_steady", [s["rss_mib"] for s in steady]),
+                **_flatness("reader_steady", [s["reader_rss_mib"] for s in steady]),
             },
             "errors": self.errors[:20],
             "samples": self.samples,
@@ -369,6 +423,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", help="store URL (default: a SQLite file in a temp folder)")
     parser.add_argument("--persons", type=int, default=500)
     parser.add_argument("--teams", type=int, default=50)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=200.0,
+        help="events per person per year: sets how many years of history the events span",
+    )
     parser.add_argument("--writers", type=int, default=2)
     parser.add_argument("--readers", type=int, default=2)
     parser.add_argument("--pause", type=float, default=0.05, help="seconds between queries")
