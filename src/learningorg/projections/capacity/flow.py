@@ -121,11 +121,23 @@ class GraphFlowScores(FlowScores):
     """G5, G6, O4 and O5 from the knowledge-flow person graph at each moment."""
 
     def __init__(self, scorer: Scorer, history: Callable[[], FlowHistory]) -> None:
-        self.scorer = scorer
+        # The scorer owns these flow scores: a weak reference back, so the two form no
+        # reference cycle and a query's index and facts are freed as soon as it returns
+        # (a cycle left them to the cyclic collector, which a busy reader seldom runs).
+        self._scorer = weakref.ref(scorer)
         self._history = history
         self._loaded: FlowHistory | None = None
         self._measures: dict[float, _Measures] = {}
         self._team_ids: dict[float, dict[str, list[str]]] = {}
+
+    @property
+    def scorer(self) -> Scorer:
+        """The scorer these flow scores belong to (alive as long as they are used)."""
+        scorer = self._scorer()
+        if scorer is None:  # pragma: no cover - a scorer outlives its flow scores
+            msg = "the scorer of these flow scores is gone"
+            raise RuntimeError(msg)
+        return scorer
 
     def history(self) -> FlowHistory:
         """The organisation's history the graphs are built from (loaded once)."""
