@@ -7,6 +7,7 @@ computed once per organisation. These tests read what the one path stores back t
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import uuid
@@ -442,3 +443,39 @@ def mem_records() -> Any:
     with LearningRecords("memory://") as records:
         records.register_organisation(ORG)
         yield records
+
+
+# ------------------------------------------------------------------ garbage collection
+
+
+def test_no_full_collection_runs_during_an_import_and_the_thresholds_come_back(
+    mem_records: LearningRecords,
+) -> None:
+    """While an import runs, the oldest generation is never collected (young ones are); the
+    process's thresholds are set back afterwards, also when the import fails or imports nest."""
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+    nested: list[tuple[int, int, int]] = []
+
+    def progress(_: imp.ImportProgress) -> None:
+        during.append(gc.get_threshold())
+        if not nested:
+            nested.append((0, 0, 0))
+            import_statements(mem_records, feed(2, 1), organisation=ORG)
+            nested[0] = gc.get_threshold()
+
+    summary = import_statements(
+        mem_records, feed(6, 2), organisation=ORG, batch_size=2, progress=progress
+    )
+    assert summary.accepted == 6, summary.failures
+    assert during
+    assert all(t[:2] == before[:2] and t[2] > 10**9 for t in during)
+    assert nested[0][2] > 10**9  # the inner import ended while the outer one still ran
+    assert gc.get_threshold() == before
+
+    def failing(_: imp.ImportProgress) -> None:
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        import_statements(mem_records, feed(4, 1), organisation=ORG, progress=failing)
+    assert gc.get_threshold() == before
