@@ -164,6 +164,20 @@ def _aware(value: datetime, name: str = "occurred_at") -> datetime:
     return value
 
 
+def _bounds(between: tuple[datetime | None, datetime | None] | None) -> tuple[float, float] | None:
+    """``occurred_between`` as POSIX seconds (open sides infinite); None when not given."""
+    if between is None:
+        return None
+    low, high = (
+        None if moment is None else _aware(moment, f"occurred_between {name}")
+        for moment, name in zip(between, ("low", "high"), strict=True)
+    )
+    return (
+        -float("inf") if low is None else low.timestamp(),
+        float("inf") if high is None else high.timestamp(),
+    )
+
+
 def _key(value: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         msg = f"{what} {value!r} is empty; give the {what} as a non-empty string"
@@ -496,18 +510,59 @@ class Records:
         *,
         organisation: str | None = None,
         topics: Sequence[str] = (),
+        occurred_between: tuple[datetime | None, datetime | None] | None = None,
     ) -> Iterator[HistoryEntry]:
         """The ordered history: events after position ``since`` up to ``until`` (inclusive).
 
         ``organisation`` keeps one organisation's events; ``topics`` only the given event
-        topics (e.g. ``[ReflectionLogged.TOPIC]``).
+        topics (e.g. ``[ReflectionLogged.TOPIC]``); ``occurred_between=(low, high)`` only the
+        events that occurred in ``[low, high]`` (aware datetimes, inclusive; None leaves a side
+        open). The organisation and the time are looked up in the stored JSON before an event
+        is parsed, so one organisation, or a year, of a long history reads quickly.
         """
-        needle = None if organisation is None else orjson.dumps(organisation)
+        bounds = _bounds(occurred_between)
+        screen = organisation is not None or bounds is not None
         for notification in self.notifications(since, until, topics):
+            if screen and not self._may_match(notification, organisation, bounds):
+                continue
             event = self.mapper.to_learning_event(notification)
-            if needle is not None and event.organisation != organisation:
+            if organisation is not None and event.organisation != organisation:
+                continue
+            if bounds is not None and not bounds[0] <= event.occurred_at.timestamp() <= bounds[1]:
                 continue
             yield HistoryEntry(notification.id, event)
+
+    def _may_match(
+        self,
+        stored: Notification,
+        organisation: str | None,
+        bounds: tuple[float, float] | None,
+    ) -> bool:
+        """Whether a stored event may be of ``organisation`` and occur within ``bounds``, read
+        from its JSON without parsing the event (False only when it surely is not).
+
+        Anything unusual (a state this cannot read, an older class version that an upcaster
+        may change) counts as a possible match: the event is then parsed and checked exactly.
+        """
+        data = stored.state
+        try:
+            mapper = self.mapper
+            if mapper.cipher:
+                data = mapper.cipher.decrypt(data)
+            if mapper.compressor:
+                data = mapper.compressor.decompress(data)
+            state = orjson.loads(data)
+            if state.get("class_version", 1) != ev.event_class(stored.topic).class_version:
+                return True
+            if organisation is not None and state["organisation"] != organisation:
+                return False
+            if bounds is not None:
+                # a second of slack each side: the exact check follows on the parsed event
+                at = datetime.fromisoformat(state["occurred_at"]).timestamp()
+                return bounds[0] - 1.0 <= at <= bounds[1] + 1.0
+        except Exception:  # the parsed path raises the clear error, if there is one
+            return True
+        return True
 
     def max_position(self) -> int:
         """The position of the newest event in the store (0 when empty)."""

@@ -69,9 +69,12 @@ TeamPair = tuple[str | None, str | None]
 FlowHistory = History | StoredHistory
 
 
-def _flow_entries(history: FlowHistory) -> Iterable[HistoryEntry]:
-    """The entries the flow loop reads, in the store's order (all of them for a ``History``)."""
-    return history.entries if isinstance(history, History) else history.flow_entries()
+def _flow_entries(history: FlowHistory, window: Window) -> Iterable[HistoryEntry]:
+    """The entries the flow loop reads, in the store's order: all of them for a ``History``;
+    from a store, the flow events that may fall in ``window`` (the loop checks it exactly)."""
+    if isinstance(history, History):
+        return history.entries
+    return history.flow_entries((window.low, window.high))
 
 
 def _structure_entries(history: FlowHistory) -> list[HistoryEntry]:
@@ -474,7 +477,7 @@ def flow_contributions(history: FlowHistory, window: Window) -> Flows:
         for r, amount in received.items():
             add(s, r, w * amount, 1, _SHARED, te, te)
 
-    for entry in _flow_entries(history):
+    for entry in _flow_entries(history, window):
         event: Any = entry.event
         cls = type(event)
         if cls is shared_t:

@@ -20,8 +20,9 @@ order, hence the same sums to the last bit (tests compare the two).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -65,6 +66,16 @@ STRUCTURE_EVENTS: tuple[type[ev.LearningEvent], ...] = (
 
 def _topics(classes: tuple[type[ev.LearningEvent], ...]) -> list[str]:
     return [cls.TOPIC for cls in classes]
+
+
+def _widened(occurred: tuple[float, float]) -> tuple[datetime | None, datetime | None]:
+    """``(low, high)`` in POSIX seconds as aware datetimes a second wider (None: infinite), so
+    rounding to microseconds never leaves out an event on a bound."""
+    low, high = occurred
+    return (
+        None if math.isinf(low) else datetime.fromtimestamp(low - 1.0, UTC),
+        None if math.isinf(high) else datetime.fromtimestamp(high + 1.0, UTC),
+    )
 
 
 class StoredHistory:
@@ -120,12 +131,22 @@ class StoredHistory:
         records.organisation(organisation)  # raises UnknownOrganisationError for a wrong key
         return cls(records, organisation, checked)
 
-    def flow_entries(self) -> Iterator[HistoryEntry]:
-        """The flow events known at ``known_at`` and not retracted, in the store's order."""
+    def flow_entries(self, occurred: tuple[float, float] | None = None) -> Iterator[HistoryEntry]:
+        """The flow events known at ``known_at`` and not retracted, in the store's order.
+
+        ``occurred=(low, high)`` (POSIX seconds, infinite for an open side) leaves out events
+        that surely occurred outside ``[low, high]``, decided on the stored JSON before they are
+        parsed (callers still check the bounds exactly). A graph of one year of a long history
+        so parses one year of events.
+        """
         known_at, retracted = self.known_at, self.retracted
         by_time = known_at if isinstance(known_at, datetime) else None
+        between = None if occurred is None else _widened(occurred)
         for entry in self.records.events(
-            until=self.position, organisation=self.organisation, topics=_topics(FLOW_EVENTS)
+            until=self.position,
+            organisation=self.organisation,
+            topics=_topics(FLOW_EVENTS),
+            occurred_between=between,
         ):
             event = entry.event
             if by_time is not None and event.recorded_at > by_time:
