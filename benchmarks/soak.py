@@ -17,8 +17,9 @@ must stay flat, whatever the store's size. Every ``--interval`` seconds
 it prints the events stored, the write rate, the resident memory (RSS) of the writer and the
 reader process and the readers' latencies, and at the end a summary with:
 
-- throughput (events/s) overall, and the last window's rate as a ratio of the first (a store
-  that slows down as it grows shows a ratio well below 1);
+- throughput (events/s) overall, the last window's rate as a ratio of the first, and the
+  median rate of the windows in the last tenth of the events as a ratio of the first tenth (a
+  store that slows down as it grows shows a ratio well below 1);
 - p50 / p99 latency per kind of query, over the whole run and over the last tenth of the events
   (the queries on the largest store);
 - RSS of each process after the first window, at the peak and at the end, and the end as a
@@ -326,6 +327,19 @@ class Soak:
             flush=True,
         )
 
+    def _tenths(self) -> dict[str, float | None]:
+        """The median write rate of the windows in the first and the last tenth of the events
+        (a store that slows down as it grows shows a ratio well below 1; unlike the last
+        window alone, a partial window at the end does not count for much)."""
+        tenth = self.args.events / 10
+        first = _median_rate([s for s in self.samples if s["events"] <= tenth])
+        last = _median_rate([s for s in self.samples if s["events"] > self.args.events - tenth])
+        return {
+            "median_rate_first_tenth": first,
+            "median_rate_last_tenth": last,
+            "last_tenth_rate_vs_first": round(last / first, 2) if first and last else None,
+        }
+
     def run(self) -> dict[str, Any]:
         """Set up, run writers, readers and the monitor; the summary."""
         rss_start = rss_mib()
@@ -380,6 +394,7 @@ class Soak:
             "seconds": round(seconds, 1),
             "throughput_events_per_s": round((self.events - first_events) / seconds),
             "last_window_rate_vs_first": round(rates[-1] / rates[0], 2) if len(rates) > 1 else None,
+            **self._tenths(),
             "queries": _latencies(self.latencies),
             "queries_last_tenth": _latencies(self.late),
             "rss_mib": {
@@ -393,6 +408,11 @@ class Soak:
             "errors": self.errors[:20],
             "samples": self.samples,
         }
+
+
+def _median_rate(samples: list[dict[str, Any]]) -> float | None:
+    rates = [s["rate"] for s in samples if s["rate"] > 0]
+    return statistics.median(rates) if rates else None
 
 
 def _latencies(latencies: dict[str, list[float]]) -> dict[str, dict[str, float]]:
