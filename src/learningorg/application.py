@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple, Self, TypedDict, TypeVar, Unpack, cast
@@ -62,7 +62,7 @@ from learningorg.domain.ids import derive_id
 from learningorg.persistence.crypto import ERASED, SEALED_FIELDS, seal
 from learningorg.persistence.database import Database, load_or_create_secret, open_database
 from learningorg.persistence.keys import DatabaseKeyStore, PersonKeys, erasure_hooks
-from learningorg.persistence.mapper import PydanticMapper
+from learningorg.persistence.mapper import PydanticMapper, StateTest
 from learningorg.persistence.rewrite import clear_personal_fields, rewrite_states
 from learningorg.persistence.stores import (
     APPLICATION_NAME,
@@ -176,6 +176,26 @@ def _bounds(between: tuple[datetime | None, datetime | None] | None) -> tuple[fl
         -float("inf") if low is None else low.timestamp(),
         float("inf") if high is None else high.timestamp(),
     )
+
+
+def _screen(organisation: str | None, bounds: tuple[float, float] | None) -> StateTest:
+    """Whether a stored state may be of ``organisation`` and occur within ``bounds`` (False
+    only when it surely is not: anything this cannot read is kept, and the parsed event is
+    then checked exactly, or raises the clear error)."""
+
+    def keep(state: Mapping[str, Any]) -> bool:
+        try:
+            if organisation is not None and state["organisation"] != organisation:
+                return False
+            if bounds is not None:
+                # a second of slack each side: the exact check follows on the parsed event
+                at = datetime.fromisoformat(state["occurred_at"]).timestamp()
+                return bounds[0] - 1.0 <= at <= bounds[1] + 1.0
+        except Exception:
+            return True
+        return True
+
+    return keep
 
 
 def _key(value: str, what: str) -> str:
@@ -521,48 +541,16 @@ class Records:
         is parsed, so one organisation, or a year, of a long history reads quickly.
         """
         bounds = _bounds(occurred_between)
-        screen = organisation is not None or bounds is not None
+        screen = None if organisation is None and bounds is None else _screen(organisation, bounds)
         for notification in self.notifications(since, until, topics):
-            if screen and not self._may_match(notification, organisation, bounds):
+            event = self.mapper.to_learning_event_if(notification, screen)
+            if event is None:
                 continue
-            event = self.mapper.to_learning_event(notification)
             if organisation is not None and event.organisation != organisation:
                 continue
             if bounds is not None and not bounds[0] <= event.occurred_at.timestamp() <= bounds[1]:
                 continue
             yield HistoryEntry(notification.id, event)
-
-    def _may_match(
-        self,
-        stored: Notification,
-        organisation: str | None,
-        bounds: tuple[float, float] | None,
-    ) -> bool:
-        """Whether a stored event may be of ``organisation`` and occur within ``bounds``, read
-        from its JSON without parsing the event (False only when it surely is not).
-
-        Anything unusual (a state this cannot read, an older class version that an upcaster
-        may change) counts as a possible match: the event is then parsed and checked exactly.
-        """
-        data = stored.state
-        try:
-            mapper = self.mapper
-            if mapper.cipher:
-                data = mapper.cipher.decrypt(data)
-            if mapper.compressor:
-                data = mapper.compressor.decompress(data)
-            state = orjson.loads(data)
-            if state.get("class_version", 1) != ev.event_class(stored.topic).class_version:
-                return True
-            if organisation is not None and state["organisation"] != organisation:
-                return False
-            if bounds is not None:
-                # a second of slack each side: the exact check follows on the parsed event
-                at = datetime.fromisoformat(state["occurred_at"]).timestamp()
-                return bounds[0] - 1.0 <= at <= bounds[1] + 1.0
-        except Exception:  # the parsed path raises the clear error, if there is one
-            return True
-        return True
 
     def max_position(self) -> int:
         """The position of the newest event in the store (0 when empty)."""
