@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple, Self, TypedDict, TypeVar, Unpack, cast
 from uuid import UUID, uuid4
 
-import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -59,10 +58,10 @@ from learningorg.domain.errors import (
     UnknownTeamError,
 )
 from learningorg.domain.ids import derive_id
-from learningorg.persistence.crypto import ERASED, SEALED_FIELDS, seal
+from learningorg.persistence.crypto import ERASED, SEALED_FIELDS
 from learningorg.persistence.database import Database, load_or_create_secret, open_database
 from learningorg.persistence.keys import DatabaseKeyStore, PersonKeys, erasure_hooks
-from learningorg.persistence.mapper import PydanticMapper, StateTest
+from learningorg.persistence.mapper import PydanticMapper, StateTest, encode_dumped
 from learningorg.persistence.rewrite import clear_personal_fields, rewrite_states
 from learningorg.persistence.stores import (
     APPLICATION_NAME,
@@ -246,10 +245,7 @@ def _stored_encoded(mapper: Mapper[UUID], event: EncodedEvent) -> StoredEvent:
         data = state
     else:
         assert isinstance(state, dict)
-        keys = pydantic_mapper.person_keys
-        if keys is not None:
-            seal(state, event.topic, event.originator_id, keys.key_for_writing)
-        data = orjson.dumps(state)
+        data = encode_dumped(state, event.topic, event.originator_id, pydantic_mapper.person_keys)
     return pydantic_mapper.stored_row(
         event.originator_id, event.originator_version, event.topic, data
     )

@@ -38,8 +38,16 @@ def encode_state(event: LearningEvent, keys: PersonKeys | None = None) -> bytes:
     """
     state = event.model_dump(mode="json", exclude=_EXCLUDE)
     state["class_version"] = type(event).class_version
+    return encode_dumped(state, event.TOPIC, event.originator_id, keys)
+
+
+def encode_dumped(
+    state: dict[str, Any], topic: str, originator_id: UUID, keys: PersonKeys | None = None
+) -> bytes:
+    """``encode_state`` of an event already dumped (``class_version`` included): its personal
+    fields sealed with ``keys`` (``state`` changed in place), then its JSON."""
     if keys is not None:
-        seal(state, event.TOPIC, event.originator_id, keys.key_for_writing)
+        seal(state, topic, originator_id, keys.key_for_writing)
     return orjson.dumps(state)
 
 
