@@ -27,6 +27,7 @@ tests read what the one stores back through the other.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import gc
 import hashlib
@@ -36,6 +37,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import queue
 import random
 import sys
 import threading
@@ -528,7 +530,7 @@ def _prepared(raw: _Raw, version: str | None) -> _Item | ImportItem:
     else:
         uuid = statement_id_for(statement)
         statement["id"] = str(uuid)
-    return _Item(raw, statement, uuid, str(uuid), body_hash(statement))
+    return _Item(raw, statement, str(uuid), body_hash(statement))
 
 
 def _prepare_all(
@@ -555,60 +557,75 @@ def _parallel_possible() -> bool:
     )
 
 
-def _prepare_in_child(writer: Any, reader: Any, path: str, limit: int, version: str | None) -> None:
-    """The second process: read, parse, bound, validate and hash; send the results in order.
+def _prepare_in_child(
+    out_fd: int, in_fd: int, path: str, limit: int, version: str | None, ahead: _Prebuilder
+) -> None:
+    """The second process: read, parse, bound, validate, hash, map and build the events of
+    the common statements; send the results in order, in pickled chunks (plain values only).
 
-    A chunk is the JSON of ``[size, 0, index, line, statement, statement id, body hash, plan]``
-    for an item to record (``plan`` from :func:`_compact_plan`) and ``[size, 1, index, line,
-    statement id, problems]`` for a rejection; JSON values survive it unchanged, since they were
-    parsed by the same ``orjson``.
+    An item to record is ``(0, size, index, line, statement JSON, statement id, body hash,
+    EXPORTED_FROM extension, plan, built)``, with ``plan`` from :func:`_compact_plan` and
+    ``built`` from :meth:`_Prebuilder.build` (None when not made here); a rejection is ``(1,
+    size, index, line, statement id, problems)``. Each message is framed by :func:`_send`.
     """
-    reader.close()
+    os.close(in_fd)
     try:
-        out: list[Any] = []
+        out: list[tuple[Any, ...]] = []
         with open(path, "rb") as handle:
             for raw in _split(bounded_lines(handle), limit):
                 done = _prepared(raw, version)
                 if type(done) is _Item:
-                    plan = _compact_plan(done.statement)
+                    statement = done.statement
+                    try:
+                        plan: Plan | None = plan_statement(statement)
+                    except Exception:  # the importing process plans it again and reports it
+                        plan = None
+                    compact = None if plan is None else _compact_plan(plan)
+                    built = None if compact is None else ahead.build(done, cast(Plan, plan))
+                    exported = context_extensions(statement).get(pf.EXPORTED_FROM)
                     out.append(
-                        [
-                            raw.size,
+                        (
                             0,
+                            raw.size,
                             raw.index,
                             raw.line,
-                            done.statement,
+                            done.text(),
                             done.sid,
                             done.digest,
-                            plan,
-                        ]
+                            exported if type(exported) is str else None,
+                            compact,
+                            built,
+                        )
                     )
                 else:
                     assert isinstance(done, ImportItem)
-                    problems = [[p.path, p.rule, p.message, p.requirement] for p in done.problems]
-                    out.append([raw.size, 1, done.index, done.line, done.statement_id, problems])
+                    problems = [(p.path, p.rule, p.message, p.requirement) for p in done.problems]
+                    out.append((1, raw.size, done.index, done.line, done.statement_id, problems))
                 if len(out) >= _PIPELINE_CHUNK:
-                    writer.send_bytes(_CHUNK + orjson.dumps(out))
+                    _send(out_fd, _CHUNK, pickle.dumps(out, protocol=5))
                     out = []
         if out:
-            writer.send_bytes(_CHUNK + orjson.dumps(out))
-        writer.send_bytes(_END)
+            _send(out_fd, _CHUNK, pickle.dumps(out, protocol=5))
+        _send(out_fd, _END, b"")
     except BaseException as error:
         # Reported to the importing process (or nobody, when it is gone).
         with contextlib.suppress(BaseException):
-            writer.send_bytes(_ERROR + _pickled_error(error))
+            _send(out_fd, _ERROR, _pickled_error(error))
     finally:
-        writer.close()
+        os.close(out_fd)
 
 
-def _compact_plan(statement: dict[str, Any]) -> list[Any] | None:
-    """The plan of a statement as JSON values, when it is of the common kind that survives
-    that unchanged (see :func:`_plan_from`): person events whose fields are text, numbers,
-    booleans or None, no teams, references or problems. None otherwise (planned again)."""
-    try:
-        plan = plan_statement(statement)
-    except Exception:  # the importing process plans it again and reports the error
-        return None
+def _send(fd: int, kind: bytes, payload: bytes) -> None:
+    """Write one message: its kind (one byte), its length (8 bytes) and ``payload``."""
+    data = memoryview(kind + len(payload).to_bytes(8, "little") + payload)
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _compact_plan(plan: Plan) -> list[Any] | None:
+    """A plan as plain values, when it is of the common kind that survives that unchanged (see
+    :func:`_plan_from`): person events whose fields are text, numbers, booleans or None, no
+    teams, references or problems. None otherwise (planned again where it is recorded)."""
     occurred_at = plan.occurred_at
     if (
         plan.how not in ("adl", "profile")
@@ -682,63 +699,185 @@ def _pickled_error(error: BaseException) -> bytes:
 
 
 def _pipelined(
-    path: Path, limit: int, version: str | None
+    path: Path, limit: int, version: str | None, ahead: _Prebuilder
 ) -> Generator[tuple[int, _Item | ImportItem], None, None]:
     """What :func:`_prepare_all` gives for the statements of ``path``, prepared by a second
-    process while this one records (two CPUs do the work of one import)."""
+    process while this one records (two CPUs do the work of one import); the common
+    statements come with their plans and their events' stored states (see ``ahead``)."""
     context = multiprocessing.get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
+    in_fd, out_fd = os.pipe()
+    with contextlib.suppress(OSError):  # a larger buffer where the system allows it
+        fcntl.fcntl(out_fd, _F_SETPIPE_SZ, _PIPE_BYTES)
     child = context.Process(
         target=_prepare_in_child,
-        args=(writer, reader, str(path), limit, version),
+        args=(out_fd, in_fd, str(path), limit, version, ahead),
         name="learningorg-xapi-prepare",
         daemon=True,
     )
-    child.start()
-    writer.close()
     try:
-        while True:
-            try:
-                message = reader.recv_bytes()
-            except EOFError:
-                child.join(5)
-                msg = (
-                    f"the process preparing the statements of {str(path)!r} stopped (exit code "
-                    f"{child.exitcode}); what was read before is stored: run the import again "
-                    "(it is idempotent), or import with parallel=False"
-                )
-                raise StoreError(msg) from None
-            kind = message[:1]
+        child.start()
+    finally:
+        os.close(out_fd)
+    # A thread receives what the child writes as it comes, in large reads, so the child runs
+    # ahead while this process writes a batch. (Reading message by message, each read waits
+    # for this thread's turn to run Python; the child then waited on a full pipe.)
+    received: queue.Queue[bytes] = queue.Queue(_BLOCKS_AHEAD)
+    stop = threading.Event()
+    receiver = threading.Thread(
+        target=_receive, args=(in_fd, received, stop), name="learningorg-xapi-receive"
+    )
+    receiver.daemon = True
+    receiver.start()
+    messages = _messages(received)
+    try:
+        for kind, message in messages:
             if kind == _END:
                 return
             if kind == _ERROR:
-                raise pickle.loads(message[1:])
-            for entry in orjson.loads(memoryview(message)[1:]):
-                if entry[1] == 0:
-                    size, _, index, line, statement, sid, digest, compact = entry
+                raise pickle.loads(message)
+            for entry in pickle.loads(message):  # our own child's chunks
+                if entry[0] == 0:
+                    _, size, index, line, text, sid, digest, exported, compact, built = entry
                     raw = _Raw(index, line, None, None, size)
                     plan = None if compact is None else _plan_from(compact)
-                    yield size, _Item(raw, statement, UUID(sid), sid, digest, plan)
+                    item = _Item(
+                        raw, None, sid, digest, plan, original=text, exported=exported, built=built
+                    )
+                    yield size, item
                 else:
-                    size, _, index, line, sid, problems = entry
+                    _, size, index, line, sid, problems = entry
                     found = tuple(Problem(*p) for p in problems)
                     yield size, ImportItem(index, line, sid, "rejected", found)
+        child.join(5)
+        msg = (
+            f"the process preparing the statements of {str(path)!r} stopped (exit code "
+            f"{child.exitcode}); what was read before is stored: run the import again "
+            "(it is idempotent), or import with parallel=False"
+        )
+        raise StoreError(msg)
     finally:
-        reader.close()
+        stop.set()
         if child.is_alive():
             child.terminate()
         child.join()
+        while receiver.is_alive():  # it ends at the pipe's end, once it is not kept waiting
+            with contextlib.suppress(queue.Empty):
+                received.get(timeout=0.05)
+        os.close(in_fd)
 
 
-@dataclass(slots=True)
+#: ``fcntl``'s F_SETPIPE_SZ (Linux), and the pipe buffer asked for: a second of reading or more.
+_F_SETPIPE_SZ: Final = 1031
+_PIPE_BYTES: Final = 1024 * 1024
+#: Blocks (of up to ``_PIPE_BYTES``) received ahead of the importing process.
+_BLOCKS_AHEAD: Final = 64
+
+
+def _receive(fd: int, received: queue.Queue[bytes], stop: threading.Event) -> None:
+    """Put what the preparing process writes into ``received``, then ``b""`` at its end."""
+    while not stop.is_set():
+        try:
+            block = os.read(fd, _PIPE_BYTES)
+        except OSError:
+            block = b""
+        received.put(block)
+        if not block:
+            return
+
+
+def _messages(received: queue.Queue[bytes]) -> Iterator[tuple[bytes, bytearray]]:
+    """The messages (kind, payload) framed by :func:`_send` in the blocks of ``received``;
+    it ends early when the blocks end within a message (the child stopped)."""
+    buffer = bytearray()
+    start = 0
+    while True:
+        while len(buffer) - start >= 9:
+            size = int.from_bytes(buffer[start + 1 : start + 9], "little")
+            end = start + 9 + size
+            if len(buffer) < end:
+                break
+            yield bytes(buffer[start : start + 1]), buffer[start + 9 : end]
+            start = end
+        block = received.get()
+        if not block:
+            return
+        del buffer[:start]
+        start = 0
+        buffer += block
+
+
+#: The stored state of one step's event built by the preparing process: the event id's 16
+#: bytes and the state's JSON (see :class:`_Prebuilder`); None where it built none.
+_Built: TypeAlias = "tuple[tuple[bytes, bytes] | None, ...]"
+
+
 class _Item:
-    raw: _Raw
-    statement: dict[str, Any]
-    uuid: UUID
-    sid: str
-    digest: str
-    #: The statement's plan when it was made beforehand (by the preparing process).
-    plan: Plan | None = None
+    """A statement to record, with what was worked out for it before recording."""
+
+    __slots__ = (
+        "_statement",
+        "_uuid",
+        "built",
+        "digest",
+        "exported",
+        "original",
+        "plan",
+        "raw",
+        "sid",
+    )
+
+    def __init__(
+        self,
+        raw: _Raw,
+        statement: dict[str, Any] | None,
+        sid: str,
+        digest: str,
+        plan: Plan | None = None,
+        *,
+        original: str | None = None,
+        exported: str | None = None,
+        built: _Built | None = None,
+    ) -> None:
+        self.raw = raw
+        self._statement = statement
+        self._uuid: UUID | None = None
+        self.sid = sid
+        self.digest = digest
+        #: The statement's plan when it was made beforehand (by the preparing process).
+        self.plan = plan
+        #: The statement's compact JSON (as orjson writes it), when it came that way.
+        self.original = original
+        #: Its ``EXPORTED_FROM`` context extension (given with ``original``).
+        self.exported = exported
+        #: Its steps' events built by the preparing process.
+        self.built = built
+
+    @property
+    def statement(self) -> dict[str, Any]:
+        """The statement (with its id), read from ``original`` when first asked for."""
+        if self._statement is None:
+            assert self.original is not None
+            self._statement = orjson.loads(self.original)
+        return self._statement
+
+    @property
+    def uuid(self) -> UUID:
+        """The statement id as a UUID."""
+        if self._uuid is None:
+            self._uuid = UUID(self.sid)
+        return self._uuid
+
+    def text(self) -> str:
+        """The statement's compact JSON, as the statement log keeps it."""
+        if self.original is None:
+            self.original = orjson.dumps(self.statement).decode()
+        return self.original
+
+    def exported_from(self) -> object:
+        """The statement's ``EXPORTED_FROM`` context extension, if any."""
+        if self.original is not None and self._statement is None:
+            return self.exported
+        return context_extensions(self.statement).get(pf.EXPORTED_FROM)
 
     def outcome(
         self, outcome: Outcome, problems: Sequence[Problem] = (), note: str = ""
@@ -862,8 +1001,7 @@ class _Importer:
                 )
                 self.summary.add(item.outcome("conflicting", (problem,)))
             return
-        extensions = context_extensions(item.statement)
-        if extensions.get(pf.EXPORTED_FROM) == self.fingerprint:
+        if item.exported_from() == self.fingerprint:
             self.seen[item.sid] = item.digest
             note = "exported from this store and organisation: already recorded"
             self.summary.add(item.outcome("duplicate", note=note))
@@ -940,7 +1078,7 @@ class _Importer:
         main = None if done.main is None else str(done.main)
         # orjson writes a UUID as str() does.
         events = orjson.dumps([[s, e] for s, e in done.events]).decode()
-        original = None if plan.how == "generic" else orjson.dumps(item.statement).decode()
+        original = None if plan.how == "generic" else item.text()
         voids = str(plan.void_target) if plan.void_target is not None else None
         persons = " ".join(dict.fromkeys(str(p) for p in done.persons))
         return (self.org, item.sid, item.digest, plan.how, main, events, voids, persons, original)
@@ -974,7 +1112,7 @@ class _Importer:
         except LearningOrgError as error:
             raise _Rejected(_domain_problem(error, "/context")) from None
         for n, step in enumerate(plan.steps):
-            key = f"xapi:{item.sid}" if n == 0 else f"xapi:{item.sid}/{n}"
+            key = _step_key(item.sid, n)
             try:
                 try:
                     self._run_step(item, step, key, occurred_at, done)
@@ -1625,6 +1763,93 @@ def _encoded(
     return EncodedEvent(originator_id, version, event_id, cls.TOPIC, state)
 
 
+def _step_key(sid: str, n: int) -> str:
+    """The idempotency key of the event of step ``n`` of statement ``sid``."""
+    return f"xapi:{sid}" if n == 0 else f"xapi:{sid}/{n}"
+
+
+def _fast_envelope(
+    event_id: UUID,
+    organisation: str,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    recorded_by: str,
+    source: UUID,
+    refs: tuple[UUID, ...],
+    step: Step,
+) -> dict[str, Any]:
+    """The envelope ``envelope_for`` gives, with the same values (see ``Records._envelope``),
+    in ``_ENVELOPE_FIELDS`` order."""
+    return {
+        "event_id": event_id,
+        "organisation": organisation,
+        "occurred_at": occurred_at,
+        "recorded_at": recorded_at,
+        "recorded_by": recorded_by,
+        "source_statement_id": source,
+        "refs": refs,
+        "competences": tuple(step.competences),
+        "values": tuple(step.values),
+    }
+
+
+class _Prebuilder:
+    """Builds, in the preparing process, the stored states of the common statements' events.
+
+    A fast-path event's stored state depends only on the statement, the organisation,
+    ``recorded_by``, the store's secret (its event id) and the clock (``recorded_at``), not on
+    the stream it goes to or its place there. So the preparing process builds it exactly as
+    :meth:`_FastPath._step` would, and the importing process only checks the stream (the
+    person, whether the event is there already) and numbers it. Only states with nothing to
+    seal are built here (see :meth:`_EventBuilder.build`); the others, and any payload that
+    fails validation, are built where they are recorded, which reports the failure.
+    """
+
+    def __init__(self, records: Records, organisation: str, recorded_by: str, fast: bool) -> None:
+        self.organisation = organisation
+        self.recorded_by = recorded_by
+        self.clock = records.now
+        self.fast = fast
+        self.event_id = _keyed_ids(records.secret, organisation, "event")
+        self.builder = _EventBuilder()
+
+    def build(self, item: _Item, plan: Plan) -> _Built | None:
+        """Per step of ``plan``: its event id (16 bytes) and stored state, or None."""
+        if not self.fast or plan.occurred_at is None:
+            return None
+        built: list[tuple[bytes, bytes] | None] = []
+        for n, step in enumerate(plan.steps):
+            built.append(self._state(item, plan.occurred_at, n, step))
+        return tuple(built) if any(built) else None
+
+    def _state(
+        self, item: _Item, occurred_at: datetime, n: int, step: Step
+    ) -> tuple[bytes, bytes] | None:
+        cls = step.event_class
+        if cls not in _FAST or step.refs or not self.builder._encodable(cls):
+            return None
+        event_id = self.event_id(_step_key(item.sid, n))
+        envelope = _fast_envelope(
+            event_id,
+            self.organisation,
+            occurred_at,
+            self.clock(),
+            self.recorded_by,
+            item.uuid,
+            (),
+            step,
+        )
+        try:
+            payload = _FAST[cls](step.fields)
+            for _ in range(2):  # a payload seen for the first time is validated, then kept
+                event = self.builder.build(cls, event_id, 1, envelope, payload, encode=True)
+                if type(event) is EncodedEvent:
+                    return (event_id.bytes, event.state) if type(event.state) is bytes else None
+        except (ValidationError, KeyError, TypeError, ValueError):
+            pass
+        return None
+
+
 @dataclass(slots=True)
 class _Pending:
     item: _Item
@@ -1739,12 +1964,11 @@ class _FastPath:
             for team in plan.teams:
                 self._team(team, item, occurred_at)
             for n, step in enumerate(plan.steps):
-                key = f"xapi:{item.sid}" if n == 0 else f"xapi:{item.sid}/{n}"
                 assert isinstance(step.subject, PersonRef)
                 try:
                     try:
                         person = self._person(step.subject, item, occurred_at, done)
-                        self._step(person, step, key, item, occurred_at, done)
+                        self._step(person, step, n, item, occurred_at, done)
                     except (LearningOrgError, TypeError, ValueError, KeyError) as error:
                         raise _Rejected(_domain_problem(error)) from None
                     if n == 0:
@@ -1766,47 +1990,51 @@ class _FastPath:
         self,
         person: Person,
         step: Step,
-        key: str,
+        n: int,
         item: _Item,
         occurred_at: datetime,
         done: _Recorded,
     ) -> None:
         cls = step.event_class
-        missing = [n for n in _REQUIRED.get(cls, ()) if n not in step.fields]
+        missing = [name for name in _REQUIRED.get(cls, ()) if name not in step.fields]
         if missing:
-            iris = ", ".join(pf.extension(n) for n in missing)
+            iris = ", ".join(pf.extension(name) for name in missing)
             problem = Problem(
                 "/context/extensions",
                 "profile.missing-extension",
                 f"{cls.__name__} needs the context extension(s) {iris}",
             )
             raise _Rejected(problem)
-        event_id = self.event_id(key)
+        built = item.built[n] if item.built is not None else None
+        event_id = self.event_id(_step_key(item.sid, n)) if built is None else UUID(bytes=built[0])
         if person.has_event(event_id):
             done.events.append((person.id, event_id))
             done.recovered = True
             return
-        importer = self.importer
-        # The envelope ``envelope_for`` gives, with the same values (see ``Records._envelope``).
-        envelope = {
-            "event_id": event_id,
-            "organisation": self.org,
-            "occurred_at": occurred_at,
-            "recorded_at": self.records.now(),
-            "recorded_by": importer.recorded_by,
-            "source_statement_id": item.uuid,
-            "refs": tuple(importer.link(r) for r in step.refs) if step.refs else (),
-            "competences": tuple(step.competences),
-            "values": tuple(step.values),
-        }
         version = person.version + 1
-        try:
-            event = self.builder.build(
-                cls, person.id, version, envelope, _FAST[cls](step.fields), encode=True
+        event: ev.LearningEvent | EncodedEvent
+        if built is not None:  # by the preparing process, as below
+            event = EncodedEvent(person.id, version, event_id, cls.TOPIC, built[1])
+        else:
+            importer = self.importer
+            refs = tuple(importer.link(r) for r in step.refs) if step.refs else ()
+            envelope = _fast_envelope(
+                event_id,
+                self.org,
+                occurred_at,
+                self.records.now(),
+                importer.recorded_by,
+                item.uuid,
+                refs,
+                step,
             )
-        except ValidationError as error:
-            problem = Problem("", "domain.InvalidValueError", _validation_text(cls, error))
-            raise _Rejected(problem) from None
+            try:
+                event = self.builder.build(
+                    cls, person.id, version, envelope, _FAST[cls](step.fields), encode=True
+                )
+            except ValidationError as error:
+                problem = Problem("", "domain.InvalidValueError", _validation_text(cls, error))
+                raise _Rejected(problem) from None
         if type(event) is EncodedEvent:
             # What Aggregate.apply does with an event its aggregate has no handler for.
             person.version = version
@@ -1958,14 +2186,15 @@ def _import(
 ) -> ImportSummary:
     entries: Iterator[tuple[int, _Item | ImportItem]]
     total: int | None
+    importer = _Importer(records, organisation, version=version, recorded_by=recorded_by, fast=fast)
     if _use_pipeline(source, parallel):
         path = Path(cast("str | os.PathLike[str]", source))
-        pipeline = _pipelined(path, max_document_bytes, version)
+        ahead = _Prebuilder(records, organisation, recorded_by, fast)
+        pipeline = _pipelined(path, max_document_bytes, version, ahead)
         entries, total, close = pipeline, path.stat().st_size, pipeline.close
     else:
         raws, total, close = _read(source, max_document_bytes)
         entries = _prepare_all(raws, version)
-    importer = _Importer(records, organisation, version=version, recorded_by=recorded_by, fast=fast)
     read = 0
     try:
         batch: list[_Item | ImportItem] = []
