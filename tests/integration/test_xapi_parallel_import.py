@@ -9,7 +9,9 @@ malformed, duplicate and blank lines; and the same errors for input refused as a
 from __future__ import annotations
 
 import inspect
+import multiprocessing
 import os
+import signal
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -22,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from learningorg import LearningRecords
-from learningorg.domain.errors import InvalidInputError
+from learningorg.domain.errors import InvalidInputError, StoreError
 from learningorg.interop.xapi import importer as imp
 from learningorg.interop.xapi import profile as pf
 from learningorg.interop.xapi.importer import ImportProgress, ImportSummary, import_statements
@@ -76,8 +78,86 @@ def _line(kind: str, n: int) -> bytes:
 
 KINDS = ("valid", "valid", "valid", "no-id", "repeat", "conflict", "invalid", "malformed", "blank")
 
+#: The person registered beforehand (see ``_store``) and the email that names them.
+KNOWN_KEY, KNOWN_EMAIL = "E-known", "known@example.org"
+#: Reflected minutes the mapping passes on but ReflectionLogged refuses (gt=0, le=24*60, int).
+BAD_MINUTES = (-5, 0, 24 * 60 + 1, 10**9, 2.5)
+#: Statements the preparing process does not hand over ready (or hands over where the importing
+#: process must check before using its work): Group actors, domain-invalid payloads, context
+#: teams, a person known beforehand, voiding statements.
+WIDE_KINDS = (
+    *KINDS,
+    "group",
+    "bad-minutes",
+    "team",
+    "context-groups",
+    "known",
+    "void",
+)
 
-def _store(path: Path, secret: bytes) -> LearningRecords:
+
+def _member(person: int) -> dict[str, Any]:
+    return {
+        "objectType": "Agent",
+        "name": f"Person {person}",
+        "mbox": f"mailto:p{person}@example.org",
+    }
+
+
+def _wide_statement(kind: str, n: int, target: int) -> dict[str, Any]:
+    """A valid xAPI statement of one of the kinds ``WIDE_KINDS`` adds, with id n + 1."""
+    if kind == "group":  # 2-3 members: a person seen before, a new one, maybe the known one
+        members = [_member(n % 4), _member(100 + n)]
+        if n % 2:
+            members.append({"objectType": "Agent", "mbox": f"mailto:{KNOWN_EMAIL}"})
+        group: dict[str, Any] = {"objectType": "Group", "member": members}
+        if n % 3 == 0:  # an identified Group: still one event per member
+            group["mbox"] = f"mailto:group{n % 2}@example.org"
+        return {**statement(n, n % 4), "actor": group}
+    if kind == "bad-minutes":  # a reflection (even n would be an ADL completion)
+        result = statement(2 * (n // 2) + 1, n % 4)
+        result["id"] = str(uuid.UUID(int=n + 1))
+        extensions = result["context"]["extensions"]
+        extensions[pf.extension("minutes")] = BAD_MINUTES[n % len(BAD_MINUTES)]
+        if n % 2:
+            del extensions[pf.extension("note")]  # nothing to seal: built ahead, if at all
+        return result
+    if kind == "team":  # context.team (xAPI 1.0.3)
+        result = statement(n, n % 4)
+        team = {"objectType": "Group", "name": f"Team {n % 2}", "mbox": f"mailto:team{n % 2}@x.org"}
+        result.setdefault("context", {})["team"] = team
+        return result
+    if kind == "context-groups":  # contextGroups (xAPI 2.0)
+        result = statement(n, n % 4)
+        result["version"] = "2.0.0"
+        group = {"objectType": "Group", "name": "Team 2", "mbox": "mailto:team2@x.org"}
+        item = {"objectType": "contextGroup", "group": group}
+        result.setdefault("context", {})["contextGroups"] = [item]
+        return result
+    if kind == "known":  # the known person's email, in another case
+        result = statement(n, n % 4)
+        result["actor"] = {"name": "Known", "mbox": f"mailto:{KNOWN_EMAIL.capitalize()}"}
+        return result
+    if kind == "void":  # voids line ``target`` (before or after it, of any kind)
+        return {
+            "id": str(uuid.UUID(int=n + 1)),
+            "actor": _member(n % 4),
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+            "object": {"objectType": "StatementRef", "id": str(uuid.UUID(int=target + 1))},
+            "timestamp": f"2024-04-01T10:00:00.{n:06d}Z",
+        }
+    raise AssertionError(kind)
+
+
+def _wide_line(kind: str, n: int, target: int) -> bytes:
+    if kind in KINDS:
+        return _line(kind, n)
+    return orjson.dumps(_wide_statement(kind, n, target))
+
+
+def _store(path: Path, secret: bytes, *, known: bool = False) -> LearningRecords:
+    """A SQLite store with ``secret`` and the organisation; with ``known``, also the person
+    ``KNOWN_KEY`` registered beforehand with the email ``KNOWN_EMAIL`` (the same in any store)."""
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE learningorg_meta (name TEXT PRIMARY KEY, value TEXT)")
         db.execute("INSERT INTO learningorg_meta VALUES ('secret', ?)", (secret.hex(),))
@@ -85,6 +165,15 @@ def _store(path: Path, secret: bytes) -> LearningRecords:
     records.register_organisation(
         ORG, occurred_at=datetime(2024, 1, 1, tzinfo=UTC), idempotency_key="org"
     )
+    if known:
+        records.register_person(
+            ORG,
+            KNOWN_KEY,
+            name="Known Person",
+            email=KNOWN_EMAIL,
+            occurred_at=datetime(2024, 1, 2, tzinfo=UTC),
+            idempotency_key="known-person",
+        )
     return records
 
 
@@ -106,16 +195,21 @@ def _rows(path: Path) -> list[tuple[Any, ...]]:
 
 
 def _import_both_ways(
-    tmp_path: Path, content: bytes, **options: Any
+    tmp_path: Path,
+    content: bytes,
+    *,
+    secret: bytes | None = None,
+    known: bool = False,
+    **options: Any,
 ) -> tuple[dict[bool, ImportSummary], dict[bool, list[Any]], dict[bool, list[ImportProgress]]]:
     source = tmp_path / "feed.ndjson"
     source.write_bytes(content)
-    secret = os.urandom(32)
+    secret = secret or os.urandom(32)
     summaries, rows, progress = {}, {}, {}
     for parallel in (False, True):
         path = tmp_path / f"{parallel}.db"
         seen: list[ImportProgress] = []
-        with _store(path, secret) as records:
+        with _store(path, secret, known=known) as records:
             summaries[parallel] = import_statements(
                 records,
                 source,
@@ -130,26 +224,65 @@ def _import_both_ways(
 
 
 @settings(
-    max_examples=12,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
-    kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=40),
+    lines=st.lists(
+        st.tuples(st.sampled_from(WIDE_KINDS), st.integers(0, 39)), min_size=1, max_size=40
+    ),
     batch_size=st.sampled_from([1, 3, 50]),
 )
 def test_prepared_in_a_second_process_the_outcome_is_the_same(
-    tmp_path_factory: pytest.TempPathFactory, kinds: list[str], batch_size: int
+    tmp_path_factory: pytest.TempPathFactory, lines: list[tuple[str, int]], batch_size: int
 ) -> None:
     tmp_path = tmp_path_factory.mktemp("parallel")
-    content = b"\n".join(_line(kind, n) for n, kind in enumerate(kinds)) + b"\n"
-    summaries, rows, progress = _import_both_ways(tmp_path, content, batch_size=batch_size)
+    kinds = [kind for kind, _ in lines]
+    # A voiding statement names another line (earlier or later), never itself.
+    targets = [t % len(lines) if t % len(lines) != n else n + 1 for n, (_, t) in enumerate(lines)]
+    content = b"\n".join(_wide_line(k, n, targets[n]) for n, k in enumerate(kinds)) + b"\n"
+    secret = os.urandom(32)
+    summaries, rows, progress = _import_both_ways(
+        tmp_path, content, secret=secret, known=True, batch_size=batch_size
+    )
     assert summaries[True] == summaries[False]
     assert rows[True] == rows[False]
     assert progress[True] == progress[False]
     statements = [k for k in kinds if k != "blank"]
     assert summaries[True].total == len(statements)
-    assert summaries[True].rejected == statements.count("invalid") + statements.count("malformed")
+    summary = summaries[True]
+    rejected = {f.line: f for f in summary.failures if f.outcome == "rejected"}
+    # The payloads ReflectionLogged refuses are rejected, as the domain says (in both modes).
+    for n, kind in enumerate(kinds):
+        if kind == "bad-minutes":
+            assert [p.rule for p in rejected[n + 1].problems] == ["domain.InvalidValueError"]
+            assert "minutes" in rejected[n + 1].problems[0].message
+        elif kind in ("valid", "group", "team", "context-groups", "known"):
+            assert n + 1 not in rejected, rejected[n + 1]
+    assert sum(1 for f in rejected.values() if f.problems[0].rule.startswith("domain.")) == (
+        kinds.count("bad-minutes")
+    )
+    if not summary.truncated:
+        assert summary.rejected == len(rejected)
+    # The known person's statements go to their stream (registered beforehand), in both stores.
+    with LearningRecords(f"sqlite:///{tmp_path / 'True.db'}") as records:
+        known_stream = records.person_id(ORG, KNOWN_KEY).hex
+    known_topics = [
+        topic
+        for stream, _, topic, *_ in rows[True][: _event_count(rows[True])]
+        if stream == known_stream
+    ]
+    members_known = sum(1 for n, k in enumerate(kinds) if k == "group" and n % 2)
+    assert known_topics[0] == "learningorg/PersonRegistered"
+    assert known_topics.count("learningorg/PersonRegistered") == 1
+    if "known" in kinds or members_known:
+        assert len(known_topics) > 1
+
+
+def _event_count(rows: list[tuple[Any, ...]]) -> int:
+    """How many of ``_rows``' rows are events (the statement log's rows follow)."""
+    return sum(1 for row in rows if len(row) == 5 and isinstance(row[3], dict))
 
 
 def test_many_statements_in_several_chunks(tmp_path: Path) -> None:
@@ -220,3 +353,110 @@ def test_a_daemonic_process_imports_in_one_process(tmp_path: Path) -> None:
     possible, accepted = out.get(timeout=60)
     child.join(60)
     assert (possible, accepted, child.exitcode) == (False, 5, 0)
+
+
+def _stored_states(path: Path) -> dict[str, dict[str, Any]]:
+    """The stored states of the events of a SQLite store by event id, without recorded_at."""
+    with sqlite3.connect(path) as db:
+        states = [orjson.loads(state) for (state,) in db.execute("SELECT state FROM stored_events")]
+    for state in states:
+        state.pop("recorded_at")
+    return {state["event_id"]: state for state in states}
+
+
+def test_the_preparing_process_builds_the_common_statements_events(tmp_path: Path) -> None:
+    """The common statements come with their events' states built ahead, one per step, the
+    same (but for the recording time) as the states an import in one process stores."""
+    statements = []
+    for n in range(40):
+        result = statement(n, n % 5)
+        if n % 2:  # a reflection with minutes and nothing to seal
+            del result["context"]["extensions"][pf.extension("note")]
+        if n % 10 == 4:  # an anonymous Group of a person seen before and a new one
+            result["actor"] = {"objectType": "Group", "member": [_member(n % 5), _member(200 + n)]}
+        statements.append(result)
+    source = tmp_path / "common.ndjson"
+    source.write_bytes(b"\n".join(orjson.dumps(s) for s in statements))
+    secret = os.urandom(32)
+    with _store(tmp_path / "one.db", secret) as records:
+        summary = import_statements(records, source, organisation=ORG, parallel=False)
+    assert (summary.accepted, summary.rejected) == (40, 0)
+    stored = _stored_states(tmp_path / "one.db")
+
+    with _store(tmp_path / "ahead.db", secret) as records:
+        event_id = imp._keyed_ids(records.secret, ORG, "event")
+        ahead = imp._Prebuilder(records, ORG, "xapi", True)
+        items = imp._pipelined(source, 10**9, None, ahead)
+        try:
+            seen = []
+            for _, item in items:
+                assert isinstance(item, imp._Item)
+                assert item.plan is not None, item.sid
+                assert item.built is not None, item.sid
+                assert len(item.built) == len(item.plan.steps)
+                assert all(built is not None for built in item.built)
+                for n, built in enumerate(item.built):
+                    assert built is not None
+                    key = f"xapi:{item.sid}" if n == 0 else f"xapi:{item.sid}/{n}"
+                    assert built[0] == event_id(key).bytes
+                    state = orjson.loads(built[1])
+                    state.pop("recorded_at")
+                    assert state == stored[str(event_id(key))]
+                seen.append((item.sid, len(item.built)))
+        finally:
+            items.close()
+    assert seen == [(s["id"], 2 if n % 10 == 4 else 1) for n, s in enumerate(statements)]
+
+
+def test_an_import_whose_preparing_process_is_killed_is_completed_by_the_next(
+    tmp_path: Path,
+) -> None:
+    """Killing the preparing process stops the import with StoreError; importing again stores
+    every statement once, as one import in one process does."""
+    count = 3000
+    source = tmp_path / "feed.ndjson"
+    source.write_bytes(b"\n".join(_line("valid", n) for n in range(count)))
+    secret = os.urandom(32)
+    killed: list[int] = []
+
+    def kill_the_child(_: ImportProgress) -> None:
+        if killed:
+            return
+        killed.append(0)
+        for child in multiprocessing.active_children():
+            if child.name.startswith("learningorg-xapi-prepare") and child.pid is not None:
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+
+    path = tmp_path / "store.db"
+    with _store(path, secret) as records:
+        stopped: StoreError | None = None
+        try:
+            first = import_statements(
+                records,
+                source,
+                organisation=ORG,
+                parallel=True,
+                batch_size=100,
+                progress=kill_the_child,
+            )
+        except StoreError as error:
+            stopped = error
+        if stopped is not None:
+            assert len(killed) == 2, "a preparing process that was not killed stopped"
+            assert "the process preparing the statements" in str(stopped)
+            assert "stopped" in str(stopped)
+        else:  # the child had written everything before it was killed (or had ended)
+            assert (first.accepted, first.rejected) == (count, 0)
+        assert killed, "the progress callback was never called"
+        again = import_statements(records, source, organisation=ORG, parallel=True)
+    assert again.accepted + again.duplicate == count
+    # The batch before the first progress report was stored before the process was killed.
+    assert again.duplicate >= (100 if stopped is not None else count)
+    assert (again.conflicting, again.rejected) == (0, 0)
+    assert not [c for c in multiprocessing.active_children() if c.name.startswith("learningorg")]
+
+    with _store(tmp_path / "one.db", secret) as records:
+        once = import_statements(records, source, organisation=ORG, parallel=False)
+    assert once.accepted == count
+    assert _rows(path) == _rows(tmp_path / "one.db")
