@@ -59,7 +59,12 @@ from learningorg.domain.errors import (
 )
 from learningorg.domain.ids import derive_id
 from learningorg.persistence.crypto import ERASED, SEALED_FIELDS
-from learningorg.persistence.database import Database, load_or_create_secret, open_database
+from learningorg.persistence.database import (
+    Database,
+    load_or_create_secret,
+    open_database,
+    use_bulk_cache,
+)
 from learningorg.persistence.keys import DatabaseKeyStore, PersonKeys, erasure_hooks
 from learningorg.persistence.mapper import PydanticMapper, StateTest, encode_dumped
 from learningorg.persistence.rewrite import clear_personal_fields, rewrite_states
@@ -771,6 +776,7 @@ class Records:
                     for s in stored
                 ]
                 with recorder.datastore.transaction(commit=True) as cursor:
+                    use_bulk_cache(cursor)
                     cursor.executemany(recorder.insert_events_statement, rows)
             else:
                 recorder.insert_events(stored)
