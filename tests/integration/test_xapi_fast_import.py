@@ -11,6 +11,7 @@ import gc
 import os
 import sqlite3
 import uuid
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -448,29 +449,31 @@ def mem_records() -> Any:
 # ------------------------------------------------------------------ garbage collection
 
 
-def test_no_full_collection_runs_during_an_import_and_the_thresholds_come_back(
+def test_the_collector_is_paused_during_an_import_and_switched_back_on(
     mem_records: LearningRecords,
 ) -> None:
-    """While an import runs, the oldest generation is never collected (young ones are); the
-    process's thresholds are set back afterwards, also when the import fails or imports nest."""
+    """While an import runs, the collector does not run on its own; it is switched back on
+    afterwards, also when the import fails or imports nest, and left off if it was off."""
+    assert gc.isenabled()
     before = gc.get_threshold()
-    during: list[tuple[int, int, int]] = []
-    nested: list[tuple[int, int, int]] = []
+    during: list[bool] = []
+    nested: list[bool] = []
 
     def progress(_: imp.ImportProgress) -> None:
-        during.append(gc.get_threshold())
+        during.append(gc.isenabled())
         if not nested:
-            nested.append((0, 0, 0))
+            nested.append(True)
             import_statements(mem_records, feed(2, 1), organisation=ORG)
-            nested[0] = gc.get_threshold()
+            nested[0] = gc.isenabled()
 
     summary = import_statements(
         mem_records, feed(6, 2), organisation=ORG, batch_size=2, progress=progress
     )
     assert summary.accepted == 6, summary.failures
     assert during
-    assert all(t[:2] == before[:2] and t[2] > 10**9 for t in during)
-    assert nested[0][2] > 10**9  # the inner import ended while the outer one still ran
+    assert not any(during)
+    assert nested == [False]  # the inner import ended while the outer one still ran
+    assert gc.isenabled()
     assert gc.get_threshold() == before
 
     def failing(_: imp.ImportProgress) -> None:
@@ -478,4 +481,40 @@ def test_no_full_collection_runs_during_an_import_and_the_thresholds_come_back(
 
     with pytest.raises(RuntimeError):
         import_statements(mem_records, feed(4, 1), organisation=ORG, progress=failing)
-    assert gc.get_threshold() == before
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        import_statements(mem_records, feed(2, 1), organisation=ORG)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+
+
+class _Cycle:
+    """An object that refers to itself: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_cycles_made_during_an_import_are_freed_batch_by_batch(
+    mem_records: LearningRecords,
+) -> None:
+    """With the collector paused, the young generations are still collected after each batch:
+    a reference cycle made while one batch runs is gone by the next batch's report."""
+    made: list[weakref.ref[_Cycle]] = []
+    alive_at_next: list[bool] = []
+
+    def progress(_: imp.ImportProgress) -> None:
+        if made:
+            alive_at_next.append(made[-1]() is not None)
+        made.append(weakref.ref(_Cycle()))
+
+    summary = import_statements(
+        mem_records, feed(7, 2), organisation=ORG, batch_size=2, progress=progress
+    )
+    assert summary.accepted == 7
+    assert len(alive_at_next) == 3
+    assert alive_at_next
+    assert not any(alive_at_next)
