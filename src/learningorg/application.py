@@ -63,7 +63,7 @@ from learningorg.persistence.database import (
     Database,
     load_or_create_secret,
     open_database,
-    use_bulk_cache,
+    use_bulk_settings,
 )
 from learningorg.persistence.keys import DatabaseKeyStore, PersonKeys, erasure_hooks
 from learningorg.persistence.mapper import PydanticMapper, StateTest, encode_dumped
@@ -776,7 +776,7 @@ class Records:
                     for s in stored
                 ]
                 with recorder.datastore.transaction(commit=True) as cursor:
-                    use_bulk_cache(cursor)
+                    use_bulk_settings(cursor)
                     cursor.executemany(recorder.insert_events_statement, rows)
             else:
                 recorder.insert_events(stored)

@@ -86,7 +86,7 @@ from learningorg.interop.xapi.mapping import (
 )
 from learningorg.interop.xapi.validator import Problem, validate
 from learningorg.persistence.crypto import SEALED_FIELDS
-from learningorg.persistence.database import Database, use_bulk_cache
+from learningorg.persistence.database import Database, use_bulk_settings
 
 #: A JSON array or whole document larger than this is refused; NDJSON has no limit.
 MAX_DOCUMENT_BYTES: Final = 256 * 1024 * 1024
@@ -300,7 +300,7 @@ class StatementLog:
         )
         with self.database.transaction() as cursor:
             if self.database.dialect == "sqlite":
-                use_bulk_cache(cursor)
+                use_bulk_settings(cursor)
             cursor.executemany(sql, rows)
 
     def forget_person(self, organisation: str, person_id: UUID) -> int:
