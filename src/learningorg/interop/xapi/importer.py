@@ -33,6 +33,7 @@ import gc
 import hashlib
 import inspect
 import io
+import marshal
 import math
 import multiprocessing
 import os
@@ -532,7 +533,9 @@ def _prepared(raw: _Raw, version: str | None) -> _Item | ImportItem:
     else:
         uuid = statement_id_for(statement)
         statement["id"] = str(uuid)
-    return _Item(raw, statement, str(uuid), body_hash(statement))
+    item = _Item(raw, statement, str(uuid), body_hash(statement))
+    item._uuid = uuid
+    return item
 
 
 def _prepare_all(
@@ -565,7 +568,8 @@ def _prepare_in_child(
     out_fd: int, in_fd: int, path: str, limit: int, version: str | None, ahead: _Prebuilder
 ) -> None:
     """The second process: read, parse, bound, validate, hash, map and build the events of
-    the common statements; send the results in order, in pickled chunks (plain values only).
+    the common statements; send the results in order, in chunks of plain values written by
+    ``marshal`` (the same interpreter reads them: this process is a fork of the importing one).
 
     An item to record is ``(0, size, index, line, statement JSON, statement id, body hash,
     EXPORTED_FROM extension, plan, built)``, with ``plan`` from :func:`_compact_plan` and
@@ -607,13 +611,13 @@ def _prepare_in_child(
                     problems = [(p.path, p.rule, p.message, p.requirement) for p in done.problems]
                     out.append((1, raw.size, done.index, done.line, done.statement_id, problems))
                 if len(out) >= _PIPELINE_CHUNK:
-                    _send(out_fd, _CHUNK, pickle.dumps(out, protocol=5))
+                    _send(out_fd, _CHUNK, marshal.dumps(out))
                     out = []
                     sent += 1
                     if sent % _CHUNKS_PER_COLLECTION == 0:
                         _young_collection()  # the collector is paused here too (forked)
         if out:
-            _send(out_fd, _CHUNK, pickle.dumps(out, protocol=5))
+            _send(out_fd, _CHUNK, marshal.dumps(out))
         _send(out_fd, _END, b"")
     except BaseException as error:
         # Reported to the importing process (or nobody, when it is gone).
@@ -743,7 +747,7 @@ def _pipelined(
                 return
             if kind == _ERROR:
                 raise pickle.loads(message)
-            for entry in pickle.loads(message):  # our own child's chunks
+            for entry in marshal.loads(message):  # our own child's chunks
                 if entry[0] == 0:
                     _, size, index, line, text, sid, digest, exported, compact, built = entry
                     raw = _Raw(index, line, None, None, size)
@@ -1644,6 +1648,17 @@ class _EventBuilder:
             and not cls.__pydantic_decorators__.field_validators
         )
 
+    def tail(self, cls: type[ev.LearningEvent], payload: dict[str, Any]) -> bytes | None:
+        """The JSON that ends the stored state of an event with ``payload``, when the payload
+        was validated before and nothing of it is sealed (see :func:`_encoded`)."""
+        try:
+            cached = self.payloads.get(_payload_key(cls, payload))
+        except TypeError:
+            return None
+        if cached is None or cached[2] is None:
+            return None
+        return cached[2][1]
+
     def build(
         self,
         cls: type[ev.LearningEvent],
@@ -1664,12 +1679,7 @@ class _EventBuilder:
         """
         key: tuple[Any, ...] | None = None
         if self._usable(cls):
-            # Names, types and values: 1, 1.0 and True are equal in Python, not to pydantic.
-            given = tuple(payload.values())
-            types = tuple(map(type, given))
-            if tuple in types:
-                given = tuple(map(_typed, given))
-            key = (cls, tuple(payload), given, types)
+            key = _payload_key(cls, payload)
             try:
                 cached = self.payloads.get(key)
             except TypeError:  # a dict or a list (a statement kept whole): validated every time
@@ -1714,6 +1724,16 @@ class _EventBuilder:
         return event
 
 
+def _payload_key(cls: type[ev.LearningEvent], payload: dict[str, Any]) -> tuple[Any, ...]:
+    """The builder's cache key of a payload: names, types and values (1, 1.0 and True are
+    equal in Python, not to pydantic)."""
+    given = tuple(payload.values())
+    types = tuple(map(type, given))
+    if tuple in types:
+        given = tuple(map(_typed, given))
+    return (cls, tuple(payload), given, types)
+
+
 @functools.lru_cache(maxsize=256)
 def _json_text(value: str) -> str:
     """``value`` as a JSON string, as orjson writes it."""
@@ -1743,19 +1763,18 @@ def _encoded(
     recorded_at = to_jsonable_python(envelope["recorded_at"])
     payload_json, tail = template
     if tail is not None:
-        source_json = "null" if source is None else f'"{source}"'
-        refs_json = orjson.dumps([str(r) for r in refs]).decode() if refs else "[]"
-        competences_json = orjson.dumps(competences).decode() if competences else "[]"
-        values_json = orjson.dumps(values).decode() if values else "[]"
-        head = (
-            f'{{"event_id":"{event_id}",'
-            f'"organisation":{_json_text(envelope["organisation"])},'
-            f'"occurred_at":"{occurred_at}","recorded_at":"{recorded_at}",'
-            f'"recorded_by":{_json_text(envelope["recorded_by"])},'
-            f'"source_statement_id":{source_json},"refs":{refs_json},'
-            f'"competences":{competences_json},"values":{values_json},'
+        head = _head_json(
+            str(event_id),
+            envelope["organisation"],
+            occurred_at,
+            recorded_at,
+            envelope["recorded_by"],
+            None if source is None else str(source),
+            refs,
+            competences,
+            values,
         )
-        return EncodedEvent(originator_id, version, event_id, cls.TOPIC, head.encode() + tail)
+        return EncodedEvent(originator_id, version, event_id, cls.TOPIC, head + tail)
     state = {
         "event_id": str(event_id),
         "organisation": envelope["organisation"],
@@ -1769,6 +1788,33 @@ def _encoded(
     }
     state.update(payload_json)
     return EncodedEvent(originator_id, version, event_id, cls.TOPIC, state)
+
+
+def _head_json(
+    event_id: str,
+    organisation: str,
+    occurred_at: str,
+    recorded_at: str,
+    recorded_by: str,
+    source: str | None,
+    refs: Sequence[UUID],
+    competences: Sequence[str],
+    values: Sequence[str],
+) -> bytes:
+    """The envelope's part of a stored state, up to the payload (see :func:`_encoded`):
+    the texts of ids and times as ``model_dump(mode="json")`` gives them."""
+    source_json = "null" if source is None else f'"{source}"'
+    refs_json = orjson.dumps([str(r) for r in refs]).decode() if refs else "[]"
+    competences_json = orjson.dumps(competences).decode() if competences else "[]"
+    values_json = orjson.dumps(values).decode() if values else "[]"
+    return (
+        f'{{"event_id":"{event_id}",'
+        f'"organisation":{_json_text(organisation)},'
+        f'"occurred_at":"{occurred_at}","recorded_at":"{recorded_at}",'
+        f'"recorded_by":{_json_text(recorded_by)},'
+        f'"source_statement_id":{source_json},"refs":{refs_json},'
+        f'"competences":{competences_json},"values":{values_json},'
+    ).encode()
 
 
 def _step_key(sid: str, n: int) -> str:
@@ -1820,28 +1866,71 @@ class _Prebuilder:
         self.fast = fast
         self.event_id = _keyed_ids(records.secret, organisation, "event")
         self.builder = _EventBuilder()
+        self.tails: dict[tuple[Any, ...], object] = {}
 
     def build(self, item: _Item, plan: Plan) -> _Built | None:
         """Per step of ``plan``: its event id (16 bytes) and stored state, or None."""
-        if not self.fast or plan.occurred_at is None:
+        occurred_at = plan.occurred_at
+        if not self.fast or occurred_at is None or occurred_at.utcoffset() is None:
             return None
         built: list[tuple[bytes, bytes] | None] = []
+        recorded_at = self.clock()
+        occurred_text = to_jsonable_python(occurred_at)
+        recorded_text = to_jsonable_python(recorded_at)
         for n, step in enumerate(plan.steps):
-            built.append(self._state(item, plan.occurred_at, n, step))
+            tail = self._tail(item, occurred_at, recorded_at, step)
+            if tail is None:
+                built.append(None)
+                continue
+            event_id = self.event_id(_step_key(item.sid, n))
+            head = _head_json(
+                str(event_id),
+                self.organisation,
+                occurred_text,
+                recorded_text,
+                self.recorded_by,
+                item.sid,
+                (),
+                step.competences,
+                step.values,
+            )
+            built.append((event_id.bytes, head + tail))
         return tuple(built) if any(built) else None
 
-    def _state(
-        self, item: _Item, occurred_at: datetime, n: int, step: Step
-    ) -> tuple[bytes, bytes] | None:
+    def _tail(
+        self, item: _Item, occurred_at: datetime, recorded_at: datetime, step: Step
+    ) -> bytes | None:
+        """The payload's part of the step's stored state (the same for every event with these
+        fields), or None when the event cannot be given as its JSON here."""
+        cls = step.event_class
+        fields = step.fields
+        # The fields' names, values and types (1, 1.0 and True are equal in Python); plans
+        # sent by the preparing process hold plain values only (see _compact_plan).
+        key = (cls, tuple(fields.items()), tuple(map(type, fields.values())))
+        try:
+            tail = self.tails.get(key, _UNKNOWN)
+        except TypeError:  # not hashable: built where it is recorded
+            return None
+        if tail is _UNKNOWN:
+            tail = self._first_tail(item, occurred_at, recorded_at, step)
+            if len(self.tails) >= _MAX_PAYLOADS:
+                self.tails.clear()
+            self.tails[key] = tail
+        return cast("bytes | None", tail)
+
+    def _first_tail(
+        self, item: _Item, occurred_at: datetime, recorded_at: datetime, step: Step
+    ) -> bytes | None:
+        """Validate fields seen for the first time by building their event; their tail."""
         cls = step.event_class
         if cls not in _FAST or step.refs or not self.builder._encodable(cls):
             return None
-        event_id = self.event_id(_step_key(item.sid, n))
+        event_id = self.event_id(_step_key(item.sid, 0))
         envelope = _fast_envelope(
             event_id,
             self.organisation,
             occurred_at,
-            self.clock(),
+            recorded_at,
             self.recorded_by,
             item.uuid,
             (),
@@ -1849,13 +1938,14 @@ class _Prebuilder:
         )
         try:
             payload = _FAST[cls](step.fields)
-            for _ in range(2):  # a payload seen for the first time is validated, then kept
-                event = self.builder.build(cls, event_id, 1, envelope, payload, encode=True)
-                if type(event) is EncodedEvent:
-                    return (event_id.bytes, event.state) if type(event.state) is bytes else None
+            self.builder.build(cls, event_id, 1, envelope, payload)
         except (ValidationError, KeyError, TypeError, ValueError):
-            pass
-        return None
+            return None
+        return self.builder.tail(cls, payload)
+
+
+#: Not looked up yet (the prebuilder's cache of tails).
+_UNKNOWN: Final = object()
 
 
 @dataclass(slots=True)
