@@ -29,7 +29,6 @@ from eventsourcing.persistence import (
     Notification,
     OperationalError,
     PersistenceError,
-    StoredEvent,
 )
 from eventsourcing.utils import Environment
 from pydantic import ValidationError
@@ -242,18 +241,16 @@ class EncodedEvent:
     state: dict[str, Any] | bytes
 
 
-def _stored_encoded(mapper: Mapper[UUID], event: EncodedEvent) -> StoredEvent:
-    """The row of ``event``, as ``PydanticMapper.to_stored_event`` makes it from the event."""
-    pydantic_mapper = cast(PydanticMapper, mapper)
+def _encoded_state(mapper: PydanticMapper, event: EncodedEvent) -> bytes:
+    """The stored state of ``event``, as ``PydanticMapper.to_stored_event`` makes it from the
+    event: sealed (when given as a dict), encoded, compressed and encrypted."""
     state = event.state
     if type(state) is bytes:
         data = state
     else:
         assert isinstance(state, dict)
-        data = encode_dumped(state, event.topic, event.originator_id, pydantic_mapper.person_keys)
-    return pydantic_mapper.stored_row(
-        event.originator_id, event.originator_version, event.topic, data
-    )
+        data = encode_dumped(state, event.topic, event.originator_id, mapper.person_keys)
+    return mapper.stored_state(data)
 
 
 class Records:
@@ -753,33 +750,40 @@ class Records:
             if (e.topic if type(e) is EncodedEvent else cast(ev.LearningEvent, e).TOPIC)
             in SEALED_FIELDS
         )
-        stored = [
-            _stored_encoded(mapper, event)
-            if type(event) is EncodedEvent
-            else mapper.to_stored_event(event)
-            for event in events
-        ]
+        pydantic_mapper = cast(PydanticMapper, mapper)
         recorder = self._app.recorder
         try:
             if type(recorder) is SQLiteApplicationRecorder:
                 # The recorder's own statement, many rows at once (it inserts them one by one
-                # to learn their positions, which a bulk writer does not need).
-                rows = [
-                    (
-                        s.originator_id.hex
-                        if isinstance(s.originator_id, UUID)
-                        else s.originator_id,
-                        s.originator_version,
-                        s.topic,
-                        s.state,
-                    )
-                    for s in stored
-                ]
+                # to learn their positions, which a bulk writer does not need): the row of
+                # each event as its ``StoredEvent`` would give it.
+                rows = []
+                for event in events:
+                    if type(event) is EncodedEvent:
+                        state = _encoded_state(pydantic_mapper, event)
+                        topic = event.topic
+                    else:
+                        s = mapper.to_stored_event(event)
+                        state, topic = s.state, s.topic
+                    stream_id = event.originator_id
+                    rows.append((stream_id.hex, event.originator_version, topic, state))
                 with recorder.datastore.transaction(commit=True) as cursor:
                     use_bulk_settings(cursor)
                     cursor.executemany(recorder.insert_events_statement, rows)
             else:
-                recorder.insert_events(stored)
+                recorder.insert_events(
+                    [
+                        pydantic_mapper.stored_row(
+                            e.originator_id,
+                            e.originator_version,
+                            e.topic,
+                            _encoded_state(pydantic_mapper, e),
+                        )
+                        if type(e) is EncodedEvent
+                        else mapper.to_stored_event(e)
+                        for e in events
+                    ]
+                )
         except IntegrityError as error:
             msg = (
                 f"another writer appended to one of the {len(expected)} streams of this batch "
@@ -795,7 +799,7 @@ class Records:
         except PersistenceError as error:
             msg = f"cannot write to the store {self.config.display_url!r}: {error}"
             raise StoreError(msg) from error
-        return len(stored)
+        return len(events)
 
     # ------------------------------------------------------------------ (end of batch append)
 

@@ -123,13 +123,20 @@ class PydanticMapper(Mapper[UUID]):
 
     def stored_row(self, originator_id: UUID, version: int, topic: str, data: bytes) -> StoredEvent:
         """The row of an event whose state is already encoded: compressed and encrypted here."""
+        return StoredEvent(
+            originator_id=originator_id,
+            originator_version=version,
+            topic=topic,
+            state=self.stored_state(data),
+        )
+
+    def stored_state(self, data: bytes) -> bytes:
+        """An encoded state as it is stored: compressed, then encrypted (as configured)."""
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
             data = self.cipher.encrypt(data)
-        return StoredEvent(
-            originator_id=originator_id, originator_version=version, topic=topic, state=data
-        )
+        return data
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         """Convert a stored row back to an event, upcasting old versions."""
