@@ -689,16 +689,25 @@ def _compact_plan(plan: Plan) -> list[Any] | None:
     ]
 
 
-def _plan_from(compact: list[Any]) -> Plan:
-    """The plan :func:`_compact_plan` wrote, equal to the one it was made of."""
+def _plan_from(compact: list[Any], refs: dict[tuple[Any, ...], PersonRef] | None = None) -> Plan:
+    """The plan :func:`_compact_plan` wrote, equal to the one it was made of; ``refs`` keeps
+    the persons' references made so far, to be used again (they are immutable)."""
     how, occurred_at, topic, fields, persons, competences, values, notes = compact
     cls = ev.event_class(topic)
     competences, values = tuple(competences), tuple(values)
-    steps = tuple(
-        Step(cls, PersonRef(identifier, key, None, name, email), fields, (), competences, values)
-        for identifier, key, name, email in persons
-    )
-    return Plan(how, steps, datetime.fromisoformat(occurred_at), notes=tuple(notes))
+    if refs is None:
+        refs = {}
+    elif len(refs) > _MAX_AGGREGATES:
+        refs.clear()
+    steps = []
+    for person in persons:
+        identity = tuple(person)
+        ref = refs.get(identity)
+        if ref is None:
+            identifier, key, name, email = identity
+            ref = refs[identity] = PersonRef(identifier, key, None, name, email)
+        steps.append(Step(cls, ref, fields, (), competences, values))
+    return Plan(how, tuple(steps), datetime.fromisoformat(occurred_at), notes=tuple(notes))
 
 
 def _pickled_error(error: BaseException) -> bytes:
@@ -741,6 +750,7 @@ def _pipelined(
     receiver.daemon = True
     receiver.start()
     messages = _messages(received)
+    refs: dict[tuple[Any, ...], PersonRef] = {}
     try:
         for kind, message in messages:
             if kind == _END:
@@ -751,7 +761,7 @@ def _pipelined(
                 if entry[0] == 0:
                     _, size, index, line, text, sid, digest, exported, compact, built = entry
                     raw = _Raw(index, line, None, None, size)
-                    plan = None if compact is None else _plan_from(compact)
+                    plan = None if compact is None else _plan_from(compact, refs)
                     item = _Item(
                         raw, None, sid, digest, plan, original=text, exported=exported, built=built
                     )
@@ -971,6 +981,8 @@ class _Importer:
         self.voided: dict[str, str] = {}
         self.seen: dict[str, str] = {}
         self.rows: list[tuple[Any, ...]] = []
+        #: The text of each person stream id written in the log so far.
+        self.person_texts: dict[UUID, str] = {}
         self.fast = _FastPath(self) if fast else None
 
     # -------------------------------------------------------------- batches
@@ -1031,7 +1043,7 @@ class _Importer:
             self.fast is not None
             and plan.how != "voiding"
             and item.sid not in self.voided
-            and self.fast.accepts(plan)
+            and ((item.built is not None and all(item.built)) or self.fast.accepts(plan))
         ):
             self.fast.add(item, plan)
             return
@@ -1092,7 +1104,16 @@ class _Importer:
         events = orjson.dumps([[s, e] for s, e in done.events]).decode()
         original = None if plan.how == "generic" else item.text()
         voids = str(plan.void_target) if plan.void_target is not None else None
-        persons = " ".join(dict.fromkeys(str(p) for p in done.persons))
+        texts = self.person_texts
+        if len(texts) > _MAX_AGGREGATES:
+            texts.clear()
+        names = []
+        for person in done.persons:
+            text = texts.get(person)
+            if text is None:
+                text = texts[person] = str(person)
+            names.append(text)
+        persons = " ".join(dict.fromkeys(names))
         return (self.org, item.sid, item.digest, plan.how, main, events, voids, persons, original)
 
     def meta(
