@@ -93,6 +93,8 @@ from learningorg.persistence.database import Database, use_bulk_settings
 MAX_DOCUMENT_BYTES: Final = 256 * 1024 * 1024
 #: Statements validated, looked up and recorded together.
 BATCH_SIZE: Final = 5000
+#: The size of an import's first batch (then twice as large each time, up to the batch size).
+_FIRST_BATCH: Final = 500
 #: At most this many failures and notes are kept in a summary (the counts stay exact).
 MAX_REPORTED: Final = 10_000
 _IN_CHUNK: Final = 500
@@ -2259,7 +2261,10 @@ def import_statements(
     recorded_by:
         ``recorded_by`` of the events recorded.
     progress:
-        Called with an :class:`ImportProgress` after every batch of ``batch_size`` statements.
+        Called with an :class:`ImportProgress` after every batch of statements.
+    batch_size:
+        Statements validated, looked up and recorded together (the first batches are
+        smaller: 500, then twice as many each time, up to ``batch_size``).
     fast:
         Record simple person statements in batches (the default); False records every statement
         through the commands of ``Records`` one by one. Both store the same events.
@@ -2315,14 +2320,18 @@ def _import(
         raws, total, close = _read(source, max_document_bytes)
         entries = _prepare_all(raws, version)
     read = 0
+    # The first batches are smaller, doubling up to batch_size: the first statements are
+    # stored and reported sooner, and a preparing process is waited for less at the start.
+    size = min(batch_size, _FIRST_BATCH)
     try:
         batch: list[_Item | ImportItem] = []
-        for size, entry in entries:
+        for length, entry in entries:
             batch.append(entry)
-            read += size
-            if len(batch) >= batch_size:
+            read += length
+            if len(batch) >= size:
                 importer.run_batch(batch)
                 batch = []
+                size = min(batch_size, 2 * size)
                 _young_collection()
                 _report(progress, importer.summary, read, total)
         if batch:
