@@ -200,12 +200,15 @@ class LearningRecords(Records):
         version: str | None = None,
         recorded_by: str = "xapi",
         progress: Callable[[ImportProgress], None] | None = None,
+        parallel: bool | None = None,
     ) -> ImportSummary:
         """Import xAPI statements (a path, bytes, a file, NDJSON lines, a dict or a list).
 
         Each statement is validated, mapped to events and stored; invalid ones are reported
         with their line or index and the others still stored. Importing the same input again
-        stores nothing twice. See ``learningorg.interop.xapi.importer.import_statements``.
+        stores nothing twice. A file named by its path is read and prepared in a second
+        process where two CPUs are there (``parallel=False``: one process). See
+        ``learningorg.interop.xapi.importer.import_statements``.
         """
         return _xapi_in.import_statements(
             self,
@@ -214,6 +217,7 @@ class LearningRecords(Records):
             version=version,
             recorded_by=recorded_by,
             progress=progress,
+            parallel=parallel,
         )
 
     def export_statements(

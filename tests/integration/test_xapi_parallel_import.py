@@ -327,7 +327,9 @@ def test_parallel_is_asked_for_and_needs_a_file(tmp_path: Path) -> None:
     assert not imp._use_pipeline(small, False)
     assert not imp._use_pipeline(small.read_bytes(), True)  # bytes: read in this process
     assert not imp._use_pipeline(tmp_path / "missing.ndjson", True)
-    assert inspect.signature(import_statements).parameters["parallel"].default is False
+    assert imp._use_pipeline(small, None)  # the default: whenever it can
+    assert not imp._use_pipeline(small.read_bytes(), None)
+    assert inspect.signature(import_statements).parameters["parallel"].default is None
 
 
 def _import_in_daemon(path: str, url: str, out: Any) -> None:
