@@ -92,7 +92,7 @@ from learningorg.persistence.database import Database, use_bulk_settings
 #: A JSON array or whole document larger than this is refused; NDJSON has no limit.
 MAX_DOCUMENT_BYTES: Final = 256 * 1024 * 1024
 #: Statements validated, looked up and recorded together.
-BATCH_SIZE: Final = 5000
+BATCH_SIZE: Final = 20_000
 #: The size of an import's first batch (then twice as large each time, up to the batch size).
 _FIRST_BATCH: Final = 500
 #: At most this many failures and notes are kept in a summary (the counts stay exact).
