@@ -830,9 +830,9 @@ def _messages(received: queue.Queue[bytes]) -> Iterator[tuple[bytes, bytearray]]
         buffer += block
 
 
-#: The stored state of one step's event built by the preparing process: the event id's 16
-#: bytes and the state's JSON (see :class:`_Prebuilder`); None where it built none.
-_Built: TypeAlias = "tuple[tuple[bytes, bytes] | None, ...]"
+#: The stored states of a statement's events built by the preparing process, one per step,
+#: each without its event id (see :class:`_Prebuilder`); None where it built none.
+_Built: TypeAlias = "tuple[bytes | None, ...]"
 
 
 class _Item:
@@ -1826,12 +1826,34 @@ def _head_json(
 ) -> bytes:
     """The envelope's part of a stored state, up to the payload (see :func:`_encoded`):
     the texts of ids and times as ``model_dump(mode="json")`` gives them."""
+    rest = _envelope_json(
+        organisation, occurred_at, recorded_at, recorded_by, source, refs, competences, values
+    )
+    return _with_event_id(event_id, rest)
+
+
+def _with_event_id(event_id: str, rest: bytes) -> bytes:
+    """A stored state from its event id and the rest (:func:`_envelope_json`, then the
+    payload's part)."""
+    return b'{"event_id":"' + event_id.encode() + b'",' + rest
+
+
+def _envelope_json(
+    organisation: str,
+    occurred_at: str,
+    recorded_at: str,
+    recorded_by: str,
+    source: str | None,
+    refs: Sequence[UUID],
+    competences: Sequence[str],
+    values: Sequence[str],
+) -> bytes:
+    """The envelope's part of a stored state after the event id."""
     source_json = "null" if source is None else f'"{source}"'
     refs_json = orjson.dumps([str(r) for r in refs]).decode() if refs else "[]"
     competences_json = orjson.dumps(competences).decode() if competences else "[]"
     values_json = orjson.dumps(values).decode() if values else "[]"
     return (
-        f'{{"event_id":"{event_id}",'
         f'"organisation":{_json_text(organisation)},'
         f'"occurred_at":"{occurred_at}","recorded_at":"{recorded_at}",'
         f'"recorded_by":{_json_text(recorded_by)},'
@@ -1892,22 +1914,21 @@ class _Prebuilder:
         self.tails: dict[tuple[Any, ...], object] = {}
 
     def build(self, item: _Item, plan: Plan) -> _Built | None:
-        """Per step of ``plan``: its event id (16 bytes) and stored state, or None."""
+        """Per step of ``plan``: its event's stored state but the event id (which the
+        importing process derives and puts in front, see :func:`_with_event_id`), or None."""
         occurred_at = plan.occurred_at
         if not self.fast or occurred_at is None or occurred_at.utcoffset() is None:
             return None
-        built: list[tuple[bytes, bytes] | None] = []
+        built: list[bytes | None] = []
         recorded_at = self.clock()
         occurred_text = to_jsonable_python(occurred_at)
         recorded_text = to_jsonable_python(recorded_at)
-        for n, step in enumerate(plan.steps):
+        for step in plan.steps:
             tail = self._tail(item, occurred_at, recorded_at, step)
             if tail is None:
                 built.append(None)
                 continue
-            event_id = self.event_id(_step_key(item.sid, n))
-            head = _head_json(
-                str(event_id),
+            rest = _envelope_json(
                 self.organisation,
                 occurred_text,
                 recorded_text,
@@ -1917,7 +1938,7 @@ class _Prebuilder:
                 step.competences,
                 step.values,
             )
-            built.append((event_id.bytes, head + tail))
+            built.append(rest + tail)
         return tuple(built) if any(built) else None
 
     def _tail(
@@ -2127,7 +2148,7 @@ class _FastPath:
             )
             raise _Rejected(problem)
         built = item.built[n] if item.built is not None else None
-        event_id = self.event_id(_step_key(item.sid, n)) if built is None else UUID(bytes=built[0])
+        event_id = self.event_id(_step_key(item.sid, n))
         if person.has_event(event_id):
             done.events.append((person.id, event_id))
             done.recovered = True
@@ -2135,7 +2156,8 @@ class _FastPath:
         version = person.version + 1
         event: ev.LearningEvent | EncodedEvent
         if built is not None:  # by the preparing process, as below
-            event = EncodedEvent(person.id, version, event_id, cls.TOPIC, built[1])
+            state = _with_event_id(str(event_id), built)
+            event = EncodedEvent(person.id, version, event_id, cls.TOPIC, state)
         else:
             importer = self.importer
             refs = tuple(importer.link(r) for r in step.refs) if step.refs else ()
