@@ -463,3 +463,36 @@ def test_an_import_whose_preparing_process_is_killed_is_completed_by_the_next(
         once = import_statements(records, source, organisation=ORG, parallel=False)
     assert once.accepted == count
     assert _rows(path) == _rows(tmp_path / "one.db")
+
+
+def test_statements_already_logged_are_not_prepared_again(tmp_path: Path) -> None:
+    """Importing a file again: the preparing process leaves the statements the log holds
+    unplanned (the importing process finds them duplicates) and prepares the new ones; the
+    outcome is that of one process."""
+    first = b"\n".join(_line("valid", n) for n in range(0, 40, 2))
+    both = b"\n".join(_line("valid", n) for n in range(40))
+    secret = os.urandom(32)
+    (tmp_path / "first.ndjson").write_bytes(first)
+    (tmp_path / "both.ndjson").write_bytes(both)
+    summaries, rows = {}, {}
+    for parallel in (False, True):
+        path = tmp_path / f"{parallel}.db"
+        with _store(path, secret) as records:
+            import_statements(records, tmp_path / "first.ndjson", organisation=ORG)
+            summaries[parallel] = import_statements(
+                records, tmp_path / "both.ndjson", organisation=ORG, parallel=parallel
+            )
+        rows[parallel] = _rows(path)
+    assert summaries[True] == summaries[False]
+    assert rows[True] == rows[False]
+    assert (summaries[True].duplicate, summaries[True].accepted) == (20, 20)
+
+    with LearningRecords(f"sqlite:///{tmp_path / 'True.db'}") as records:
+        (tmp_path / "again.ndjson").write_bytes(both + b"\n" + _line("valid", 41))
+        ahead = imp._Prebuilder(records, ORG, "xapi", True)
+        items = imp._pipelined(tmp_path / "again.ndjson", 10**9, None, ahead)
+        try:
+            prepared = {item.sid: item.plan is not None for _, item in items}
+        finally:
+            items.close()
+    assert prepared == {str(uuid.UUID(int=n + 1)): n == 41 for n in [*range(40), 41]}

@@ -40,6 +40,7 @@ import os
 import pickle
 import queue
 import random
+import sqlite3
 import sys
 import threading
 import time
@@ -580,46 +581,20 @@ def _prepare_in_child(
     """
     os.close(in_fd)
     try:
-        out: list[tuple[Any, ...]] = []
+        logged = ahead.logged()
         sent = 0
         with open(path, "rb") as handle:
+            done: list[tuple[int, _Item | ImportItem]] = []
             for raw in _split(bounded_lines(handle), limit):
-                done = _prepared(raw, version)
-                if type(done) is _Item:
-                    statement = done.statement
-                    try:
-                        plan: Plan | None = plan_statement(statement)
-                    except Exception:  # the importing process plans it again and reports it
-                        plan = None
-                    compact = None if plan is None else _compact_plan(plan)
-                    built = None if compact is None else ahead.build(done, cast(Plan, plan))
-                    exported = context_extensions(statement).get(pf.EXPORTED_FROM)
-                    out.append(
-                        (
-                            0,
-                            raw.size,
-                            raw.index,
-                            raw.line,
-                            done.text(),
-                            done.sid,
-                            done.digest,
-                            exported if type(exported) is str else None,
-                            compact,
-                            built,
-                        )
-                    )
-                else:
-                    assert isinstance(done, ImportItem)
-                    problems = [(p.path, p.rule, p.message, p.requirement) for p in done.problems]
-                    out.append((1, raw.size, done.index, done.line, done.statement_id, problems))
-                if len(out) >= _PIPELINE_CHUNK:
-                    _send(out_fd, _CHUNK, marshal.dumps(out))
-                    out = []
+                done.append((raw.size, _prepared(raw, version)))
+                if len(done) >= _PIPELINE_CHUNK:
+                    _send(out_fd, _CHUNK, marshal.dumps(_chunk(done, ahead, logged)))
+                    done = []
                     sent += 1
                     if sent % _CHUNKS_PER_COLLECTION == 0:
                         _young_collection()  # the collector is paused here too (forked)
-        if out:
-            _send(out_fd, _CHUNK, marshal.dumps(out))
+        if done:
+            _send(out_fd, _CHUNK, marshal.dumps(_chunk(done, ahead, logged)))
         _send(out_fd, _END, b"")
     except BaseException as error:
         # Reported to the importing process (or nobody, when it is gone).
@@ -627,6 +602,50 @@ def _prepare_in_child(
             _send(out_fd, _ERROR, _pickled_error(error))
     finally:
         os.close(out_fd)
+
+
+def _chunk(
+    done: Sequence[tuple[int, _Item | ImportItem]],
+    ahead: _Prebuilder,
+    logged: Callable[[Sequence[str]], set[str]],
+) -> list[tuple[Any, ...]]:
+    """A message of the preparing process (see :func:`_prepare_in_child`). Statements the
+    statement log holds already (duplicates, most likely) are sent without plan or events:
+    the importing process decides, and plans them itself if it needs to."""
+    known = logged([item.sid for _, item in done if type(item) is _Item])
+    out: list[tuple[Any, ...]] = []
+    for size, item in done:
+        if type(item) is not _Item:
+            assert isinstance(item, ImportItem)
+            problems = [(p.path, p.rule, p.message, p.requirement) for p in item.problems]
+            out.append((1, size, item.index, item.line, item.statement_id, problems))
+            continue
+        statement = item.statement
+        compact = built = None
+        if item.sid not in known:
+            try:
+                plan: Plan | None = plan_statement(statement)
+            except Exception:  # the importing process plans it again and reports it
+                plan = None
+            compact = None if plan is None else _compact_plan(plan)
+            built = None if compact is None else ahead.build(item, cast(Plan, plan))
+        exported = context_extensions(statement).get(pf.EXPORTED_FROM)
+        raw = item.raw
+        out.append(
+            (
+                0,
+                size,
+                raw.index,
+                raw.line,
+                item.text(),
+                item.sid,
+                item.digest,
+                exported if type(exported) is str else None,
+                compact,
+                built,
+            )
+        )
+    return out
 
 
 def _send(fd: int, kind: bytes, payload: bytes) -> None:
@@ -1905,6 +1924,8 @@ class _Prebuilder:
     """
 
     def __init__(self, records: Records, organisation: str, recorded_by: str, fast: bool) -> None:
+        self.sqlite_path = records.config.sqlite_path if records.config.kind == "sqlite" else None
+        self.log_table = statement_log(records).table
         self.organisation = organisation
         self.recorded_by = recorded_by
         self.clock = records.now
@@ -1912,6 +1933,37 @@ class _Prebuilder:
         self.event_id = _keyed_ids(records.secret, organisation, "event")
         self.builder = _EventBuilder()
         self.tails: dict[tuple[Any, ...], object] = {}
+
+    def logged(self) -> Callable[[Sequence[str]], set[str]]:
+        """In the preparing process: which of some statement ids the statement log holds.
+
+        It reads a SQLite file store through a read-only connection of its own (the importing
+        process's may not be used after the fork, and a read takes no write lock); for other
+        stores, or when the file cannot be read so, it finds none and everything is prepared.
+        Only a shortcut: the importing process looks every statement up itself.
+        """
+        path = self.sqlite_path
+        if path is None or path.startswith("file:") or path == ":memory:":
+            return lambda sids: set()
+        try:
+            connection = sqlite3.connect(
+                Path(path).absolute().as_uri() + "?mode=ro", uri=True, timeout=30
+            )
+        except sqlite3.Error:
+            return lambda sids: set()
+        head = f"SELECT statement_id FROM {self.log_table} WHERE organisation = ? AND "
+        organisation = self.organisation
+
+        def lookup(sids: Sequence[str]) -> set[str]:
+            if not sids:
+                return set()
+            sql = f"{head}statement_id IN ({', '.join('?' * len(sids))})"
+            try:
+                return {row[0] for row in connection.execute(sql, (organisation, *sids))}
+            except sqlite3.Error:
+                return set()
+
+        return lookup
 
     def build(self, item: _Item, plan: Plan) -> _Built | None:
         """Per step of ``plan``: its event's stored state but the event id (which the
