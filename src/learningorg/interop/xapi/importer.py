@@ -1805,8 +1805,7 @@ def _encoded(
     recorded_at = to_jsonable_python(envelope["recorded_at"])
     payload_json, tail = template
     if tail is not None:
-        head = _head_json(
-            str(event_id),
+        rest = _envelope_json(
             envelope["organisation"],
             occurred_at,
             recorded_at,
@@ -1816,7 +1815,8 @@ def _encoded(
             competences,
             values,
         )
-        return EncodedEvent(originator_id, version, event_id, cls.TOPIC, head + tail)
+        data = _with_event_id(str(event_id), rest) + tail
+        return EncodedEvent(originator_id, version, event_id, cls.TOPIC, data)
     state = {
         "event_id": str(event_id),
         "organisation": envelope["organisation"],
@@ -1830,25 +1830,6 @@ def _encoded(
     }
     state.update(payload_json)
     return EncodedEvent(originator_id, version, event_id, cls.TOPIC, state)
-
-
-def _head_json(
-    event_id: str,
-    organisation: str,
-    occurred_at: str,
-    recorded_at: str,
-    recorded_by: str,
-    source: str | None,
-    refs: Sequence[UUID],
-    competences: Sequence[str],
-    values: Sequence[str],
-) -> bytes:
-    """The envelope's part of a stored state, up to the payload (see :func:`_encoded`):
-    the texts of ids and times as ``model_dump(mode="json")`` gives them."""
-    rest = _envelope_json(
-        organisation, occurred_at, recorded_at, recorded_by, source, refs, competences, values
-    )
-    return _with_event_id(event_id, rest)
 
 
 def _with_event_id(event_id: str, rest: bytes) -> bytes:
@@ -1867,7 +1848,8 @@ def _envelope_json(
     competences: Sequence[str],
     values: Sequence[str],
 ) -> bytes:
-    """The envelope's part of a stored state after the event id."""
+    """The envelope's part of a stored state after the event id (see :func:`_encoded`): the
+    texts of ids and times as ``model_dump(mode="json")`` gives them."""
     source_json = "null" if source is None else f'"{source}"'
     refs_json = orjson.dumps([str(r) for r in refs]).decode() if refs else "[]"
     competences_json = orjson.dumps(competences).decode() if competences else "[]"
