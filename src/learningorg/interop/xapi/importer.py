@@ -1766,7 +1766,7 @@ class _EventBuilder:
         return event
 
 
-def _payload_key(cls: type[ev.LearningEvent], payload: dict[str, Any]) -> tuple[Any, ...]:
+def _payload_key(cls: type[ev.LearningEvent], payload: Mapping[str, Any]) -> tuple[Any, ...]:
     """The builder's cache key of a payload: names, types and values (1, 1.0 and True are
     equal in Python, not to pydantic)."""
     given = tuple(payload.values())
@@ -1980,11 +1980,8 @@ class _Prebuilder:
     ) -> bytes | None:
         """The payload's part of the step's stored state (the same for every event with these
         fields), or None when the event cannot be given as its JSON here."""
-        cls = step.event_class
-        fields = step.fields
-        # The fields' names, values and types (1, 1.0 and True are equal in Python); plans
-        # sent by the preparing process hold plain values only (see _compact_plan).
-        key = (cls, tuple(fields.items()), tuple(map(type, fields.values())))
+        # Keyed by the fields as the builder keys payloads (names, values and their types).
+        key = _payload_key(step.event_class, step.fields)
         try:
             tail = self.tails.get(key, _UNKNOWN)
         except TypeError:  # not hashable: built where it is recorded
