@@ -536,9 +536,7 @@ def _prepared(raw: _Raw, version: str | None) -> _Item | ImportItem:
     else:
         uuid = statement_id_for(statement)
         statement["id"] = str(uuid)
-    item = _Item(raw, statement, str(uuid), body_hash(statement))
-    item._uuid = uuid
-    return item
+    return _Item(raw, statement, str(uuid), body_hash(statement), uuid=uuid)
 
 
 def _prepare_all(
@@ -877,13 +875,14 @@ class _Item:
         digest: str,
         plan: Plan | None = None,
         *,
+        uuid: UUID | None = None,
         original: str | None = None,
         exported: str | None = None,
         built: _Built | None = None,
     ) -> None:
         self.raw = raw
         self._statement = statement
-        self._uuid: UUID | None = None
+        self._uuid = uuid
         self.sid = sid
         self.digest = digest
         #: The statement's plan when it was made beforehand (by the preparing process).
