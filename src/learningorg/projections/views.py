@@ -30,6 +30,7 @@ from uuid import UUID
 
 import orjson
 
+from learningorg._collector import collector_paused
 from learningorg.application import Records
 from learningorg.persistence.database import Cursor, Database
 from learningorg.projections.capacity.facts import (
@@ -38,7 +39,6 @@ from learningorg.projections.capacity.facts import (
     FactRecord,
     SegmentBuilder,
     fact_from_record,
-    paused_gc,
 )
 from learningorg.projections.capacity.model import MODEL_VERSION
 from learningorg.projections.history import KnownAt, check_known_at
@@ -495,7 +495,7 @@ class CapacityFactsView(CatchUpView):
                 )
         limit = known_at if isinstance(known_at, int) else None
         found: list[tuple[str, str, FactRecord]] = []
-        with paused_gc():
+        with collector_paused():
             for clause, args in queries:
                 found += [
                     (org, stream, record)
@@ -529,7 +529,7 @@ class CapacityFactsView(CatchUpView):
         found = self.records_of(
             organisation, known_at=known_at, persons=persons, shared=shared, keep=keep
         )
-        with paused_gc():
+        with collector_paused():
             facts = [fact_from_record(org, stream, record) for org, stream, record in found]
         if isinstance(known_at, datetime):
             limit = known_at.timestamp()

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
-import gc
 import hashlib
 import inspect
 import io
@@ -56,6 +55,7 @@ import orjson
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
+from learningorg._collector import collector_paused, young_collection
 from learningorg.application import EncodedEvent, Records
 from learningorg.domain import events as ev
 from learningorg.domain.aggregates import Aggregate, Organisation, Person, Team
@@ -590,7 +590,7 @@ def _prepare_in_child(
                     done = []
                     sent += 1
                     if sent % _CHUNKS_PER_COLLECTION == 0:
-                        _young_collection()  # the collector is paused here too (forked)
+                        young_collection()  # the collector is paused here too (forked)
         if done:
             _send(out_fd, _CHUNK, marshal.dumps(_chunk(done, ahead, logged)))
         _send(out_fd, _END, b"")
@@ -2335,7 +2335,13 @@ def import_statements(
         msg = f"batch_size {batch_size} must be at least 1"
         raise InvalidInputError(msg)
     records.organisation(organisation)  # raises UnknownOrganisationError, naming the key
-    with _collector_paused():
+    # The collector is paused while an import runs, and the young generations are collected
+    # after each batch instead: an import keeps many objects alive (the replayed streams, the
+    # ids of their events, the statements seen), and full collections walked them all, about a
+    # third of a large import's CPU time; the young collections left then found nothing to free
+    # (200,000 statements: 6,640 collections, 0 objects freed, 4 us a statement). Cycles made
+    # on the way, by the import or by other threads, are freed at the end of each batch.
+    with collector_paused():
         return _import(
             records,
             source,
@@ -2386,55 +2392,17 @@ def _import(
                 importer.run_batch(batch)
                 batch = []
                 size = min(batch_size, 2 * size)
-                _young_collection()
+                young_collection()
                 _report(progress, importer.summary, read, total)
         if batch:
             importer.run_batch(batch)
             batch = []
-            _young_collection()
+            young_collection()
         _report(progress, importer.summary, read, total)
     finally:
         importer.flush()
         close()
     return importer.summary
-
-
-#: Imports running now (any thread), and whether the garbage collector ran before the first.
-_PAUSING: list[int] = [0]
-_WAS_ENABLED: list[bool] = [True]
-_PAUSING_LOCK: Final = threading.Lock()
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No automatic garbage collection while an import runs; :func:`_young_collection`
-    collects the young generations after each batch instead.
-
-    An import keeps many objects alive for its whole length (the replayed streams, the ids of
-    their events, the statements seen), and each full collection walked all of them, with the
-    rest of the process: about a third of a large import's CPU time. The young collections
-    that were left found nothing to free (200,000 statements: 6,640 collections, 0 objects
-    freed, 4 us a statement). Reference counting frees the batches' objects; cycles made on
-    the way, by the import or by other threads, are freed at the end of each batch. The
-    collector is switched back on when the last import running ends, if it was on before.
-    """
-    with _PAUSING_LOCK:
-        if _PAUSING[0] == 0:
-            _WAS_ENABLED[0] = gc.isenabled()
-            gc.disable()
-        _PAUSING[0] += 1
-    try:
-        yield
-    finally:
-        with _PAUSING_LOCK:
-            _PAUSING[0] -= 1
-            if _PAUSING[0] == 0 and _WAS_ENABLED[0]:
-                gc.enable()
-
-
-def _young_collection() -> None:
-    """Collect the young generations (what the collector would have done on its own)."""
-    gc.collect(1)
 
 
 def _use_pipeline(source: Source, parallel: bool | None) -> bool:

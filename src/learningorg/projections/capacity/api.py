@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
+from learningorg._collector import collector_paused
 from learningorg.application import Records
 from learningorg.domain import events as ev
 from learningorg.domain.errors import (
@@ -37,7 +38,6 @@ from learningorg.projections.capacity.facts import (
     is_person_fact,
     kind_of,
     live_facts,
-    paused_gc,
     record_value,
 )
 from learningorg.projections.capacity.flow import flow_scores_for_history, flow_scores_for_records
@@ -155,7 +155,7 @@ def capacity_profile(
         raise InvalidValueError(msg)
     model = _model(model)
     entity = None if level == "organisation" or entity_id is None else str(entity_id)
-    with paused_gc():
+    with collector_paused():
         facts = live_facts(facts_from_entries(history.entries))
         index = LearningIndex.build(history.organisation, facts)
         scorer = Scorer(index, model, flow_scores_for_history(history))
@@ -473,7 +473,7 @@ def capacity(
     )
     moment = as_of_checked if as_of_checked is not None else records.now()
     t = moment.timestamp()
-    with paused_gc():
+    with collector_paused():
         window = model.window_days * 86_400.0
         chosen = _Cut(model, t, t, known_at) if cut else None
         facts = _load(view, organisation, level, entity, known_at, t - window, t, chosen)
@@ -564,7 +564,7 @@ def capacity_series(
     level, key, entity, known_at, model, view = _prepare(
         records, organisation, level, key, known_at, model
     )
-    with paused_gc():
+    with collector_paused():
         window = model.window_days * 86_400.0
         low, high = first.timestamp() - window, last.timestamp()
         # One cut for all moments: what any moment of [start, end] can read.

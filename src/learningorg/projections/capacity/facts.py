@@ -17,9 +17,7 @@ A test reads the same stored events through both and asserts the records and fac
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -27,6 +25,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from learningorg._collector import collector_paused
 from learningorg.domain import events as ev
 
 #: Envelope fields kept for every kind when they are not empty.
@@ -130,24 +129,6 @@ _FAST: dict[str, tuple[int, bool, str, Callable[[dict[str, Any]], tuple[Any, ...
 FACT_TOPICS: tuple[str, ...] = tuple(_SPECS)
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a block builds many acyclic objects.
-
-    Decoding facts and indexing them creates hundreds of thousands of small lists, tuples and
-    dicts, none of which form cycles; each allocation burst made the collector rescan everything
-    alive, which slowed replay and queries several times over. Reference counting still frees
-    everything; the collector runs again afterwards. Nested use is harmless.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def kind_of(cls: type[ev.LearningEvent]) -> str:
     """The fact kind of an event class (its topic without the ``learningorg/`` prefix)."""
     return _kind(cls)
@@ -231,7 +212,7 @@ class SegmentBuilder:
             return
         fast, loads, dumps, decode = _FAST, orjson.loads, orjson.dumps, self.decode
         personal, shared = self._personal, self._shared
-        with paused_gc():
+        with collector_paused():
             for position, stream, topic, state in page:
                 found = fast.get(topic)
                 if found is None:
@@ -327,7 +308,6 @@ __all__ = [
     "is_person_fact",
     "kind_of",
     "live_facts",
-    "paused_gc",
     "record_from_event",
     "record_value",
 ]

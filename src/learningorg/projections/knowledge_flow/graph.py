@@ -19,11 +19,9 @@ time*, so the team graph is the exact quotient by membership then, not by member
 
 from __future__ import annotations
 
-import gc
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -31,6 +29,7 @@ from uuid import UUID
 
 import networkx as nx
 
+from learningorg._collector import collector_paused
 from learningorg.domain import events as ev
 from learningorg.domain.errors import InvalidValueError
 from learningorg.projections.history import History, check_moment
@@ -744,24 +743,6 @@ def _team_flow(flows: Flows, teams: dict[int, Totals]) -> dict[TeamPair, FlowTot
 def team_flow_of(flows: Flows) -> dict[TeamPair, FlowTotals]:
     """The contributions summed per (source team, recipient team) at the events' times."""
     return _team_flow(flows, _sum_flows(flows)[1])
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a graph is built.
-
-    Building allocates hundreds of thousands of small containers next to a history of a
-    million events; the collector would traverse that history again and again (measured: the
-    person graph of the benchmark builds in about half the time without it). Nothing built
-    here forms cycles that need it; it is switched back on afterwards if it was on.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def person_graph_from_flows(history: FlowHistory, flows: Flows) -> KnowledgeFlowGraph:

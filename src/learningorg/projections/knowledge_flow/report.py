@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
+from learningorg._collector import collector_paused
 from learningorg.projections.knowledge_flow.centrality import (
     betweenness_gini,
     broker_cross_team_share,
@@ -43,7 +44,6 @@ from learningorg.projections.knowledge_flow.graph import (
     FlowHistory,
     build_person_graph,
     build_team_graph,
-    collector_paused,
 )
 from learningorg.projections.knowledge_flow.teams import (
     boundary_share,
