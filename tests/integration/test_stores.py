@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from learningorg import LearningRecords
 from learningorg import errors as err
 from learningorg.domain import events as ev
+from learningorg.persistence.database import SqliteDatabase, use_write_ahead_log
 from learningorg.persistence.stores import DEFAULT_STORE, parse_store_url, resolve_store_url
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
@@ -130,3 +132,49 @@ def test_an_event_stored_by_an_older_class_version_reads_as_the_current(
         assert event.recorded_by == "old-version"
         stored = records.mapper.to_stored_event(event)
         assert orjson.loads(stored.state)["class_version"] == 2
+
+
+def _rollback_journal_file_held_open(path: Path) -> sqlite3.Connection:
+    """A new SQLite file in rollback-journal mode and a connection holding a read lock on it."""
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN")
+    holder.execute("SELECT * FROM t").fetchall()
+    return holder
+
+
+def test_the_switch_to_write_ahead_logging_waits_for_other_openers(tmp_path: Path) -> None:
+    """SQLite refuses the switch while another connection holds its lock: it is retried."""
+    path = tmp_path / "new.db"
+    holder = _rollback_journal_file_held_open(path)
+    opener = sqlite3.connect(path, timeout=0, isolation_level=None)
+    release = threading.Timer(0.3, holder.rollback)
+    release.start()
+    try:
+        use_write_ahead_log(opener, timeout=10)
+    finally:
+        release.join()
+    assert opener.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    opener.close()
+    holder.close()
+
+
+def test_the_switch_to_write_ahead_logging_gives_up_after_its_timeout(tmp_path: Path) -> None:
+    """A lock that is never released: "database is locked" after the timeout, file unchanged."""
+    path = tmp_path / "new.db"
+    holder = _rollback_journal_file_held_open(path)
+    opener = sqlite3.connect(path, timeout=0, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        use_write_ahead_log(opener, timeout=0.2)
+    holder.rollback()
+    assert opener.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    opener.close()
+    holder.close()
+
+
+def test_the_store_database_switches_a_new_file_to_write_ahead_logging(tmp_path: Path) -> None:
+    """learningorg's own connection switches a new file, before eventsourcing's connections."""
+    SqliteDatabase(str(tmp_path / "store.db")).close()
+    check = sqlite3.connect(tmp_path / "store.db")
+    assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    check.close()

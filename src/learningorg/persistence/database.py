@@ -9,9 +9,11 @@ adapts both.
 
 from __future__ import annotations
 
+import random
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any, Final, Literal, Protocol
@@ -99,6 +101,35 @@ def use_bulk_settings(cursor: Cursor) -> None:
     cursor.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
 
 
+#: Seconds a SQLite connection waits for another's lock (the busy timeout, and the bound on
+#: retrying the switch to write-ahead logging).
+SQLITE_LOCK_TIMEOUT: Final = 30.0
+
+
+def use_write_ahead_log(
+    connection: sqlite3.Connection, timeout: float = SQLITE_LOCK_TIMEOUT
+) -> None:
+    """Put the SQLite database of ``connection`` in write-ahead-log mode before anything else.
+
+    The mode is stored in the file, so only the first opener of a new store changes it. That
+    change needs every other connection's lock, and SQLite reports "database is locked" at once
+    instead of waiting when processes opening a new store at the same moment hold each other's
+    locks (the busy timeout does not apply). So the switch is retried, with a short random
+    pause, for up to ``timeout`` seconds. In-memory databases keep their own mode.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            mode = str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if mode not in {"wal", "memory"}:
+                connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(random.uniform(0.005, 0.05))
+
+
 class SqliteDatabase(Database):
     """learningorg's tables inside the SQLite store file (or an in-memory database)."""
 
@@ -109,9 +140,16 @@ class SqliteDatabase(Database):
         uri = path.startswith("file:")
         try:
             self._conn = sqlite3.connect(
-                path, uri=uri, timeout=30, check_same_thread=False, isolation_level=None
+                path,
+                uri=uri,
+                timeout=SQLITE_LOCK_TIMEOUT,
+                check_same_thread=False,
+                isolation_level=None,
             )
-            self._conn.execute("PRAGMA busy_timeout = 30000")
+            self._conn.execute(f"PRAGMA busy_timeout = {int(SQLITE_LOCK_TIMEOUT * 1000)}")
+            # Before eventsourcing's connections open: they switch a new file to WAL without
+            # retrying, which fails when several processes open a new store at once.
+            use_write_ahead_log(self._conn)
             # Deleted content (a destroyed data key, a forgotten statement) is overwritten,
             # not left in free pages of the file where a copy of it could still be read.
             self._conn.execute("PRAGMA secure_delete = ON")
