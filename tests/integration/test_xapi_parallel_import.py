@@ -9,6 +9,7 @@ malformed, duplicate and blank lines; and the same errors for input refused as a
 from __future__ import annotations
 
 import inspect
+import itertools
 import multiprocessing
 import os
 import signal
@@ -496,3 +497,35 @@ def test_statements_already_logged_are_not_prepared_again(tmp_path: Path) -> Non
         finally:
             items.close()
     assert prepared == {str(uuid.UUID(int=n + 1)): n == 41 for n in [*range(40), 41]}
+
+
+def test_the_preparing_process_looks_up_ever_more_rarely_while_it_finds_nothing(
+    tmp_path: Path,
+) -> None:
+    """A chunk with no logged statement doubles the chunks passed without a lookup, up to
+    ``_MAX_LOOKUP_GAP``; a chunk with one makes every next chunk be looked up again."""
+    (tmp_path / "first.ndjson").write_bytes(b"\n".join(_line("valid", n) for n in range(10)))
+    with _store(tmp_path / "store.db", os.urandom(32)) as records:
+        import_statements(records, tmp_path / "first.ndjson", organisation=ORG)
+        logged_ids = [str(uuid.UUID(int=n + 1)) for n in range(10)]
+        new_ids = [str(uuid.UUID(int=n + 1)) for n in range(100, 110)]
+        lookup = imp._Prebuilder(records, ORG, "xapi", True).logged()
+
+        assert lookup(logged_ids) == set(logged_ids)
+        assert lookup(logged_ids) == set(logged_ids)  # found: the next is looked up too
+        assert lookup(new_ids) == set()  # none: one chunk passes
+        assert lookup(logged_ids) == set()  # passed without a lookup
+        assert lookup(logged_ids) == set(logged_ids)
+
+        # Chunks of new statements: looked up after 1, 2, 4, ... chunks, then every 17th.
+        answers = [lookup(logged_ids if n % 5 == 4 else new_ids) for n in range(200)]
+        looked_up = [n for n, found in enumerate(answers) if found]
+        assert looked_up, "logged statements are found again"
+        gaps = [b - a for a, b in itertools.pairwise(looked_up)]
+        assert max(gaps) <= 5 * (imp._MAX_LOOKUP_GAP + 1)
+
+        for _ in range(100):
+            lookup(new_ids)
+        calls_to_find = next(n for n in range(1, 100) if lookup(logged_ids))
+        assert calls_to_find <= imp._MAX_LOOKUP_GAP + 1
+        assert lookup(logged_ids) == set(logged_ids)  # found: looked up at once again
