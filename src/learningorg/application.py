@@ -29,6 +29,7 @@ from eventsourcing.persistence import (
     Notification,
     OperationalError,
     PersistenceError,
+    StoredEvent,
 )
 from eventsourcing.utils import Environment
 from pydantic import ValidationError
@@ -241,16 +242,22 @@ class EncodedEvent:
     state: dict[str, Any] | bytes
 
 
-def _encoded_state(mapper: PydanticMapper, event: EncodedEvent) -> bytes:
-    """The stored state of ``event``, as ``PydanticMapper.to_stored_event`` makes it from the
-    event: sealed (when given as a dict), encoded, compressed and encrypted."""
+def _topic_and_state(
+    mapper: PydanticMapper, event: ev.LearningEvent | EncodedEvent
+) -> tuple[str, bytes]:
+    """The topic and stored state of ``event``, as ``PydanticMapper.to_stored_event`` makes
+    them: sealed (an :class:`EncodedEvent`'s state when given as a dict), encoded, compressed
+    and encrypted."""
+    if type(event) is not EncodedEvent:
+        stored = mapper.to_stored_event(event)
+        return stored.topic, stored.state
     state = event.state
     if type(state) is bytes:
         data = state
     else:
         assert isinstance(state, dict)
         data = encode_dumped(state, event.topic, event.originator_id, mapper.person_keys)
-    return mapper.stored_state(data)
+    return event.topic, mapper.stored_state(data)
 
 
 class Records:
@@ -757,33 +764,30 @@ class Records:
                 # The recorder's own statement, many rows at once (it inserts them one by one
                 # to learn their positions, which a bulk writer does not need): the row of
                 # each event as its ``StoredEvent`` would give it.
-                rows = []
-                for event in events:
-                    if type(event) is EncodedEvent:
-                        state = _encoded_state(pydantic_mapper, event)
-                        topic = event.topic
-                    else:
-                        s = mapper.to_stored_event(event)
-                        state, topic = s.state, s.topic
-                    stream_id = event.originator_id
-                    rows.append((stream_id.hex, event.originator_version, topic, state))
+                rows = [
+                    (
+                        e.originator_id.hex,
+                        e.originator_version,
+                        *_topic_and_state(pydantic_mapper, e),
+                    )
+                    for e in events
+                ]
                 with recorder.datastore.transaction(commit=True) as cursor:
                     use_bulk_settings(cursor)
                     cursor.executemany(recorder.insert_events_statement, rows)
             else:
-                recorder.insert_events(
-                    [
-                        pydantic_mapper.stored_row(
-                            e.originator_id,
-                            e.originator_version,
-                            e.topic,
-                            _encoded_state(pydantic_mapper, e),
+                stored = []
+                for e in events:
+                    topic, state = _topic_and_state(pydantic_mapper, e)
+                    stored.append(
+                        StoredEvent(
+                            originator_id=e.originator_id,
+                            originator_version=e.originator_version,
+                            topic=topic,
+                            state=state,
                         )
-                        if type(e) is EncodedEvent
-                        else mapper.to_stored_event(e)
-                        for e in events
-                    ]
-                )
+                    )
+                recorder.insert_events(stored)
         except IntegrityError as error:
             msg = (
                 f"another writer appended to one of the {len(expected)} streams of this batch "
