@@ -32,7 +32,7 @@ import orjson
 
 from learningorg._collector import collector_paused
 from learningorg.application import Records
-from learningorg.persistence.database import Cursor, Database
+from learningorg.persistence.database import SQLITE_LOCK_TIMEOUT, Cursor, Database
 from learningorg.projections.capacity.facts import (
     FACT_TOPICS,
     Fact,
@@ -196,7 +196,9 @@ class CatchUpView:
             path = self.records.config.sqlite_path
             assert path is not None
             uri = path if path.startswith("file:") else f"file:{path}?mode=ro"
-            self._sqlite = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+            self._sqlite = sqlite3.connect(
+                uri, uri=True, timeout=SQLITE_LOCK_TIMEOUT, check_same_thread=False
+            )
         table = self.records.recorder.events_table_name
         cursor = self._sqlite.execute(
             f"SELECT rowid, originator_id, topic, state FROM {table} "
@@ -577,7 +579,7 @@ def segments_of_sqlite_range(
     Run by the worker processes of a parallel replay: opens the file read-only, reads the
     range in pages and returns the rows and how many stored events it read.
     """
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=SQLITE_LOCK_TIMEOUT)
     try:
         builder = SegmentBuilder(_hex_stream_id)
         cursor = connection.execute(

@@ -88,7 +88,7 @@ from learningorg.interop.xapi.mapping import (
 )
 from learningorg.interop.xapi.validator import Problem, validate
 from learningorg.persistence.crypto import SEALED_FIELDS
-from learningorg.persistence.database import Database, use_bulk_settings
+from learningorg.persistence.database import SQLITE_LOCK_TIMEOUT, Database, use_bulk_settings
 
 #: A JSON array or whole document larger than this is refused; NDJSON has no limit.
 MAX_DOCUMENT_BYTES: Final = 256 * 1024 * 1024
@@ -1931,7 +1931,7 @@ class _Prebuilder:
             return lambda sids: set()
         try:
             connection = sqlite3.connect(
-                Path(path).absolute().as_uri() + "?mode=ro", uri=True, timeout=30
+                Path(path).absolute().as_uri() + "?mode=ro", uri=True, timeout=SQLITE_LOCK_TIMEOUT
             )
         except sqlite3.Error:
             return lambda sids: set()
